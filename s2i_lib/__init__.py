@@ -1,0 +1,17 @@
+"""s2i_lib: the thin shared library of the s2i course on generating images from sound.
+
+Modules (one concern each):
+
+- :mod:`s2i_lib.profiles`  run profiles (smoke / course / paper) and class lists
+- :mod:`s2i_lib.avio`      decoding and writing audio, video and images (PyAV, soundfile)
+- :mod:`s2i_lib.synthav`   the SynthAV corpus generator (embedded default data)
+- :mod:`s2i_lib.layouts`   readers for real corpus layouts (VEGAS, VGGSound, UCF-101, Sub-URMP, folder)
+- :mod:`s2i_lib.building`  the paired-data builder (segments, frame strategies, loudness filter, splits)
+- :mod:`s2i_lib.datasets`  torch datasets over a build
+- :mod:`s2i_lib.runs`      paths, seeding, provenance and metrics files of notebook runs
+- :mod:`s2i_lib.plots`     figure helpers and widgets that degrade to static output
+- :mod:`s2i_lib.cli`       the ``s2i`` command line
+
+Submodules are imported on demand so that ``import s2i_lib`` stays cheap.
+"""
+__version__ = "0.1.0"

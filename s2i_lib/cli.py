@@ -1,0 +1,108 @@
+"""The ``s2i`` command line: ``s2i synth``, ``s2i build``, ``s2i merge``.
+
+Everything here is also callable from Python (:func:`s2i_lib.synthav.generate_corpus`,
+:func:`s2i_lib.building.build`, :func:`s2i_lib.building.merge`).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _shard(text: str):
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard wants I/N (e.g. 0/4), got {text!r}") from None
+    if not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"--shard {text}: need 0 <= I < N")
+    return i, n
+
+
+def _segment(text: str):
+    if text.lower() in {"0", "whole", "clip", "none"}:
+        return None
+    v = float(text)
+    if v <= 0:
+        raise argparse.ArgumentTypeError("--segment must be positive seconds, or 'whole'")
+    return v
+
+
+def _min_dbfs(text: str):
+    return None if text.lower() in {"none", "off"} else float(text)
+
+
+def parser() -> argparse.ArgumentParser:
+    from .building import FRAME_STRATEGIES
+    from .layouts import LAYOUTS
+    from .profiles import PROFILE_NAMES
+
+    p = argparse.ArgumentParser(prog="s2i", description="s2i course tools: generate SynthAV, build paired data")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("synth", help="generate a SynthAV corpus of real video files")
+    s.add_argument("--suite", choices=["scenes", "performances"], required=True)
+    s.add_argument("--profile", choices=PROFILE_NAMES, default="course")
+    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--layout", choices=["synthav", "vegas", "vggsound", "ucf101", "suburmp"], default="synthav")
+    s.add_argument("--workers", type=int, default=2)
+    s.add_argument("--no-progress", action="store_true")
+
+    b = sub.add_parser("build", help="build audio-image pairs from a corpus of videos")
+    b.add_argument("--source", type=Path, required=True, help="corpus root folder")
+    b.add_argument("--layout", choices=LAYOUTS, required=True)
+    b.add_argument("--out", type=Path, required=True)
+    b.add_argument("--segment", type=_segment, default=0.5, help="seconds per pair, or 'whole' (default 0.5)")
+    b.add_argument("--frame", choices=FRAME_STRATEGIES, default="first")
+    b.add_argument("--topk", type=int, default=3, help="moments per clip with --frame topk")
+    b.add_argument("--min-dbfs", type=_min_dbfs, default=-45.0, help="loudness threshold, or 'none'")
+    b.add_argument("--image-size", type=int, default=64)
+    b.add_argument("--sample-rate", type=int, default=22050)
+    b.add_argument("--test-fraction", type=float, default=0.2)
+    b.add_argument("--balance", action="store_true", help="down-sample classes to equal counts")
+    b.add_argument("--labels", nargs="+", default=None, help="keep only these classes")
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--workers", type=int, default=2)
+    b.add_argument("--shard", type=_shard, default=(0, 1), help="I/N: process every N-th input from I")
+    b.add_argument("--overwrite", action="store_true", help="replace a build made with other settings")
+    b.add_argument("--no-progress", action="store_true")
+
+    m = sub.add_parser("merge", help="merge the shards of a build into its manifest")
+    m.add_argument("--out", type=Path, required=True)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "synth":
+        from .synthav import generate_corpus
+        path = generate_corpus(suite=args.suite, profile=args.profile, out=args.out, seed=args.seed,
+                               layout=args.layout, workers=args.workers, progress=not args.no_progress)
+        print(f"SynthAV {args.suite} ({args.profile}, seed {args.seed}, layout {args.layout}) written to {path}")
+        return 0
+    if args.command == "build":
+        from .building import BuildConfig, BuildSettingsError, build
+        try:
+            cfg = BuildConfig(segment=args.segment, frame=args.frame, topk=args.topk, min_dbfs=args.min_dbfs,
+                              image_size=args.image_size, sample_rate=args.sample_rate,
+                              test_fraction=args.test_fraction, balance=args.balance, seed=args.seed,
+                              labels=tuple(args.labels) if args.labels else None)
+            res = build(args.source, args.layout, args.out, cfg, workers=args.workers, shard=args.shard,
+                        progress=not args.no_progress, overwrite=args.overwrite)
+        except (BuildSettingsError, FileNotFoundError, ValueError) as e:
+            print(f"s2i build: {e}", file=sys.stderr)
+            return 2
+        print(res)
+        return 0
+    if args.command == "merge":
+        from .building import merge
+        res = merge(args.out)
+        print(res)
+        return 0 if res.complete else 1
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

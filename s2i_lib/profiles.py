@@ -1,0 +1,106 @@
+"""Run profiles: one place that says how big every step of the course is.
+
+``smoke``  -- CI on 2 CPU cores: every code path runs on tiny data, each notebook well
+              under two minutes.
+``course`` -- the default, a student's laptop CPU: each notebook under ten minutes, with
+              results that still show the paper's point.
+``paper``  -- a GPU and hours: the papers' sizes.
+
+Notebooks read a profile by name (their papermill ``PROFILE`` parameter) and take the
+knobs they need from it; a parameter that the notebook also exposes overrides it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace, asdict
+from typing import Tuple
+
+SCENE_CLASSES: Tuple[str, ...] = (
+    "dog", "drum", "guitar", "piano", "plane", "speedboat", "waterfall", "soccer", "baseball",
+)
+"""The nine scene classes of Wan et al. (2019), Table 1 ("dam" is drawn as a waterfall/dam)."""
+
+INSTRUMENTS: Tuple[str, ...] = (
+    "bassoon", "cello", "clarinet", "double_bass", "flute", "horn", "oboe",
+    "saxophone", "trombone", "trumpet", "tuba", "viola", "violin",
+)
+"""The thirteen instruments of Sub-URMP (Chen et al. 2017, Table 2)."""
+
+
+@dataclass(frozen=True)
+class SynthAVSize:
+    """How big a SynthAV corpus is for one suite."""
+    clips_per_class: int
+    clip_seconds: float
+    fps: int
+    frame_size: int          # frames are square, frame_size x frame_size pixels
+    sample_rate: int = 22050
+    classes: Tuple[str, ...] = ()   # empty means: every class of the suite
+    defect_rate: float = 0.35       # share of clips that carry at least one injected defect
+
+
+@dataclass(frozen=True)
+class BuildSize:
+    """Defaults of the paired-data builder for a profile."""
+    image_size: int = 64
+    segment_seconds: float = 0.5
+    min_dbfs: float = -45.0
+    workers: int = 2
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    budget_minutes_per_notebook: float
+    scenes: SynthAVSize
+    performances: SynthAVSize
+    build: BuildSize = field(default_factory=BuildSize)
+    description: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+_PROFILES = {
+    "smoke": Profile(
+        name="smoke",
+        budget_minutes_per_notebook=2.0,
+        scenes=SynthAVSize(clips_per_class=4, clip_seconds=3.0, fps=8, frame_size=64),
+        performances=SynthAVSize(clips_per_class=3, clip_seconds=3.0, fps=8, frame_size=64,
+                                 classes=("cello", "flute", "trumpet", "violin")),
+        build=BuildSize(image_size=32, workers=2),
+        description="CI on 2 CPU cores: every code path, tiny data",
+    ),
+    "course": Profile(
+        name="course",
+        budget_minutes_per_notebook=10.0,
+        scenes=SynthAVSize(clips_per_class=100, clip_seconds=4.0, fps=8, frame_size=96),
+        performances=SynthAVSize(clips_per_class=60, clip_seconds=4.0, fps=8, frame_size=96,
+                                 classes=("bassoon", "cello", "clarinet", "double_bass", "flute",
+                                          "horn", "trumpet", "violin")),
+        build=BuildSize(image_size=64, workers=2),
+        description="a laptop CPU: results that show each paper's point in minutes",
+    ),
+    "paper": Profile(
+        name="paper",
+        budget_minutes_per_notebook=240.0,
+        scenes=SynthAVSize(clips_per_class=400, clip_seconds=8.0, fps=8, frame_size=128),
+        performances=SynthAVSize(clips_per_class=200, clip_seconds=8.0, fps=8, frame_size=128),
+        build=BuildSize(image_size=128, workers=8),
+        description="a GPU: the papers' sizes",
+    ),
+}
+
+PROFILE_NAMES = tuple(_PROFILES)
+
+
+def get_profile(name: str) -> Profile:
+    """Return the profile called ``name`` (``smoke``, ``course`` or ``paper``)."""
+    try:
+        return _PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(_PROFILES)}") from None
+
+
+def override(profile: Profile, **changes) -> Profile:
+    """A copy of ``profile`` with some top-level fields replaced."""
+    return replace(profile, **changes)

@@ -1,0 +1,212 @@
+"""The paired-data builder: segmenting, frame strategies, loudness, splits, bad input,
+resume after a kill, shards."""
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from s2i_lib import avio
+from s2i_lib.building import (BuildConfig, BuildSettingsError, build, candidates_for_clip, dbfs,
+                              first_frame, load_manifest, merge, middle_frame, segment_bounds, topk_moments)
+from conftest import make_audio, make_frames
+
+
+def test_dbfs_matches_chen_formula():
+    # a full-scale square wave has mean |x| = 1 -> 0 dBFS; a tenth of it -> -20 dBFS
+    sq = np.sign(np.sin(np.linspace(0, 40 * np.pi, 10000)))
+    assert dbfs(sq) == pytest.approx(0.0, abs=0.01)
+    assert dbfs(0.1 * sq) == pytest.approx(-20.0, abs=0.01)
+    assert dbfs(np.zeros(100)) == float("-inf")
+    # 16-bit integers use their own full scale
+    assert dbfs((0.1 * sq * 32767).astype(np.int16), full_scale=32767) == pytest.approx(-20.0, abs=0.05)
+
+
+def test_segment_bounds():
+    assert segment_bounds(2.0, 0.5) == [(0.0, 0.5), (0.5, 1.0), (1.0, 1.5), (1.5, 2.0)]
+    assert segment_bounds(1.9, 0.5)[-1] == (1.0, 1.5)       # no partial tail
+    assert segment_bounds(3.2, None) == [(0.0, 3.2)]
+    assert segment_bounds(0.3, 0.5) == []
+
+
+def test_frame_strategies_pick_the_right_frame():
+    t = np.arange(16) / 8.0  # 8 fps
+    assert first_frame(t, 0.5, 1.0) == 4
+    assert middle_frame(t, 0.5, 1.0) == 6
+    # a frame rate lower than the segment rate: the frame on screen is used
+    slow = np.arange(4) * 1.0
+    assert first_frame(slow, 1.5, 2.0) == 1
+    assert middle_frame(slow, 1.5, 2.0) == 1
+
+
+def test_topk_moments_are_separated_and_best():
+    t = np.arange(20) / 4.0
+    s = np.zeros(20)
+    s[[3, 4, 12, 17]] = [5, 4.9, 3, 1]
+    picks = topk_moments(t, s, k=3, min_gap=0.5)
+    assert picks == [3, 12, 17]   # 4 is too close to 3
+
+
+def test_candidates_on_a_clip_with_a_silence(video_factory):
+    p = video_factory(seconds=3.0, fps=8, silent=[(1.0, 2.0)])
+    clip = avio.read_video(p)
+    cfg = BuildConfig(segment=0.5, frame="first")
+    cands = candidates_for_clip(clip, cfg)
+    assert [c.start for c in cands] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+    assert [c.kept for c in cands] == [True, True, False, False, True, True]
+    assert all(c.frame_time == pytest.approx(c.start) for c in cands)
+    mids = candidates_for_clip(clip, BuildConfig(segment=0.5, frame="middle"))
+    assert all(c.frame_time == pytest.approx(c.start + 0.25) for c in mids)
+    off = candidates_for_clip(clip, BuildConfig(segment=0.5, min_dbfs=None))
+    assert all(c.kept for c in off)
+    top = candidates_for_clip(clip, BuildConfig(segment=0.5, frame="topk", topk=2))
+    assert len(top) == 2
+    # the default score prefers loud moments: no chosen frame sits in the silence
+    assert all(not (1.0 <= c.frame_time < 2.0) for c in top)
+
+
+def test_custom_score_function_is_used(video_factory):
+    clip = avio.read_video(video_factory(seconds=3.0, fps=8))
+    late = lambda c: c.frame_times.copy()  # prefers the end of the clip
+    top = candidates_for_clip(clip, BuildConfig(segment=0.5, frame="topk", topk=1), score_fn=late)
+    assert top[0].frame_time == pytest.approx(clip.frame_times[-1])
+    with pytest.raises(ValueError, match="one score per frame"):
+        candidates_for_clip(clip, BuildConfig(frame="topk"), score_fn=lambda c: np.zeros(3))
+
+
+def test_build_folder_corpus_end_to_end(folder_corpus, tmp_path):
+    out = tmp_path / "built"
+    res = build(folder_corpus, "folder", out, BuildConfig(segment=0.5, image_size=32), workers=1, progress=False)
+    assert res.complete
+    df = load_manifest(out)
+    # 6 good videos x 4 segments, minus the silent segment (1.0-1.5 s) of each k == 0 video
+    assert len(df) == 6 * 4 - 2
+    assert set(df["label"]) == {"red", "blue"}
+    for _, r in df.iterrows():
+        img = avio.read_image(out / r["image"])
+        assert img.shape == (32, 32, 3)
+        a, sr = avio.read_audio(out / r["audio"])
+        assert sr == 22050 and a.shape[1] == pytest.approx(0.5 * 22050, abs=2)
+    # the picture matches the label: red videos give red images
+    r0 = avio.read_image(out / df[df.label == "red"].iloc[2]["image"]).reshape(-1, 3).mean(0)
+    b0 = avio.read_image(out / df[df.label == "blue"].iloc[2]["image"]).reshape(-1, 3).mean(0)
+    assert r0[0] > b0[0] + 20 and b0[2] > r0[2] + 20
+    skipped = pd.read_csv(out / "skipped.csv")
+    reasons = dict(zip(skipped["source"], skipped["reason"]))
+    assert "empty file" in reasons["bad/empty.mp4"]
+    assert "corrupt" in reasons["bad/truncated.mp4"]
+    assert "corrupt" in reasons["bad/garbage.mkv"]
+    assert "no audio stream" in reasons["bad/mute.mp4"]
+    assert "no video stream" in reasons["bad/audio_only.wav"]
+    assert "missing file" in reasons["bad/does_not_exist.mp4"]
+    assert "no label" in reasons["unlisted.mp4"]
+    seg = pd.read_csv(out / "segments.csv")
+    assert (~seg["kept"]).sum() == 2 and seg[~seg["kept"]]["reason"].str.contains("too quiet").all()
+
+
+def test_split_is_by_video_without_leakage(folder_corpus, tmp_path):
+    out = tmp_path / "b"
+    build(folder_corpus, "folder", out, BuildConfig(test_fraction=0.34, image_size=16), progress=False)
+    df = load_manifest(out)
+    per_video = df.groupby("video_id")["split"].nunique()
+    assert (per_video == 1).all()
+    for label in ("red", "blue"):
+        sub = df[df.label == label]
+        assert sub[sub.split == "test"]["video_id"].nunique() == 1
+        assert sub[sub.split == "train"]["video_id"].nunique() == 2
+
+
+def test_balance_equalises_classes(folder_corpus, tmp_path):
+    out = tmp_path / "b"
+    build(folder_corpus, "folder", out, BuildConfig(balance=True, image_size=16, min_dbfs=-45), progress=False)
+    counts = load_manifest(out).groupby(["split", "label"]).size().unstack()
+    assert (counts.nunique(axis=1) == 1).all()
+
+
+def test_rebuild_reuses_and_other_settings_refuse(folder_corpus, tmp_path):
+    out = tmp_path / "b"
+    cfg = BuildConfig(image_size=16)
+    first = build(folder_corpus, "folder", out, cfg, progress=False)
+    mtimes = {p: p.stat().st_mtime_ns for p in (out / "images").rglob("*.png")}
+    again = build(folder_corpus, "folder", out, cfg, progress=False)
+    assert again.processed_now == 0 and again.reused == first.processed_now
+    assert {p: p.stat().st_mtime_ns for p in (out / "images").rglob("*.png")} == mtimes
+    with pytest.raises(BuildSettingsError, match="image_size"):
+        build(folder_corpus, "folder", out, BuildConfig(image_size=24), progress=False)
+    res = build(folder_corpus, "folder", out, BuildConfig(image_size=24), progress=False, overwrite=True)
+    assert res.complete and avio.read_image(next((out / "images").rglob("*.png"))).shape[0] == 24
+
+
+def test_shards_merge_to_the_same_manifest(folder_corpus, tmp_path):
+    cfg = BuildConfig(image_size=16)
+    whole = tmp_path / "whole"
+    build(folder_corpus, "folder", whole, cfg, progress=False)
+    sharded = tmp_path / "sharded"
+    r0 = build(folder_corpus, "folder", sharded, cfg, shard=(0, 2), progress=False)
+    assert not r0.complete and r0.missing
+    r1 = build(folder_corpus, "folder", sharded, cfg, shard=(1, 2), progress=False)
+    assert r1.complete
+    assert (whole / "manifest.csv").read_text() == (sharded / "manifest.csv").read_text()
+    assert (whole / "skipped.csv").read_text() == (sharded / "skipped.csv").read_text()
+
+
+def test_parallel_build_equals_serial(folder_corpus, tmp_path):
+    cfg = BuildConfig(image_size=16)
+    build(folder_corpus, "folder", tmp_path / "s", cfg, workers=1, progress=False)
+    build(folder_corpus, "folder", tmp_path / "p", cfg, workers=2, progress=False)
+    assert (tmp_path / "s" / "manifest.csv").read_text() == (tmp_path / "p" / "manifest.csv").read_text()
+
+
+def _many_videos(root: Path, n: int) -> None:
+    rows = []
+    for k in range(n):
+        rel = f"v{k:02d}.mp4"
+        avio.write_video(root / rel, make_frames(2.0, 8), 8, make_audio(2.0, 22050, freq=300 + 20 * k), 22050)
+        rows.append(f"{rel},{'a' if k % 2 else 'b'}")
+    (root / "labels.csv").write_text("file,label\n" + "\n".join(rows) + "\n")
+
+
+def test_killed_build_resumes_without_redoing_work(tmp_path):
+    src = tmp_path / "src"
+    _many_videos(src, 16)
+    out = tmp_path / "out"
+    reference = tmp_path / "ref"
+    build(src, "folder", reference, BuildConfig(image_size=16), progress=False)
+    # a build in another process, killed once a few videos are finished
+    code = ("import sys; from s2i_lib.building import build, BuildConfig; "
+            f"build({str(src)!r}, 'folder', {str(out)!r}, BuildConfig(image_size=16), workers=1, progress=False)")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(Path(__file__).parent.parent))
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((out / "parts").glob("*.json"))) < 4:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = {p.name: p.stat().st_mtime_ns for p in (out / "parts").glob("*.json")}
+    assert 4 <= len(done) < 16, "the build should have been killed half way"
+    assert not (out / "manifest.csv").exists()
+    res = build(src, "folder", out, BuildConfig(image_size=16), progress=False)
+    assert res.complete and res.reused == len(done) and res.processed_now == 16 - len(done)
+    for name, mtime in done.items():
+        assert (out / "parts" / name).stat().st_mtime_ns == mtime   # finished work untouched
+    assert (out / "manifest.csv").read_text() == (reference / "manifest.csv").read_text()
+
+
+def test_cli_build_and_errors(folder_corpus, tmp_path):
+    out = tmp_path / "cli"
+    exe = [sys.executable, "-m", "s2i_lib.cli"]
+    r = subprocess.run(exe + ["build", "--source", str(folder_corpus), "--layout", "folder", "--out", str(out),
+                              "--frame", "middle", "--image-size", "16", "--workers", "1", "--no-progress"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "pairs" in r.stdout and (out / "manifest.csv").exists()
+    assert json.loads((out / "build.json").read_text())["config"]["frame"] == "middle"
+    r = subprocess.run(exe + ["build", "--source", str(tmp_path / "nowhere"), "--layout", "folder",
+                              "--out", str(tmp_path / "x"), "--no-progress"], capture_output=True, text=True)
+    assert r.returncode == 2 and "nowhere" in r.stderr
