@@ -418,7 +418,7 @@ def build(source, layout: str, out, cfg: Optional[BuildConfig] = None, *, worker
 
     bar = None
     if progress and todo:
-        from tqdm.auto import tqdm
+        from .progress import tqdm
         bar = tqdm(total=len(todo), desc=f"building {source.name}", unit="video")
     args = [(str(source), it, cfg, str(out), score_fn) for it in todo]
     if workers > 1 and len(todo) > 1:

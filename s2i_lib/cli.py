@@ -71,6 +71,12 @@ def parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("merge", help="merge the shards of a build into its manifest")
     m.add_argument("--out", type=Path, required=True)
+
+    r = sub.add_parser("reproduce", help="execute every notebook headless into results/<profile>/")
+    r.add_argument("--profile", choices=PROFILE_NAMES, default="course")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--results", default="results")
+    r.add_argument("--only", nargs="*", help="notebook name prefixes, e.g. 01 02")
     return p
 
 
@@ -95,6 +101,10 @@ def main(argv=None) -> int:
             print(f"s2i build: {e}", file=sys.stderr)
             return 2
         print(res)
+        return 0
+    if args.command == "reproduce":
+        from .execution import reproduce
+        reproduce(args.profile, args.seed, args.results, args.only)
         return 0
     if args.command == "merge":
         from .building import merge

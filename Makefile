@@ -1,0 +1,57 @@
+# s2i: set-up, reproduction and tests.  Two commands do everything on a fresh machine:
+#   make reproduce [PROFILE=course|smoke|paper]   execute every notebook headless
+#   make test                                     unit tests + notebooks (smoke) + nbval
+# The virtual environment lives outside the checkout (VENV) so that a fresh clone, a
+# rerun or CI reuses the several GB of torch instead of installing them again; it is
+# (re)installed whenever pyproject.toml's pins change.
+SHELL := /bin/bash
+PROFILE ?= course
+SEED ?= 0
+PYTHON ?= python3.11
+VENV ?= $(HOME)/.cache/s2i/venv
+PY := $(VENV)/bin/python
+DEPS_HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
+STAMP := $(VENV)/.s2i-deps-$(DEPS_HASH)
+export S2I_HEADLESS := 1
+export PATH := $(VENV)/bin:$(PATH)
+export MPLBACKEND := Agg
+# quieter and reproducible thread use on small machines
+export OMP_NUM_THREADS ?= 2
+
+.PHONY: setup reproduce test unit lab clean-results help
+
+help:
+	@echo "make reproduce [PROFILE=course|smoke|paper]  -- set up, then execute every notebook into results/<PROFILE>/"
+	@echo "make test                                    -- set up, then unit tests + every notebook (smoke) + nbval"
+	@echo "make lab                                     -- JupyterLab on notebooks/"
+
+$(STAMP): pyproject.toml
+	@echo ">> setting up the environment in $(VENV)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# torch and torchvision first, then torchaudio for the same torch (see README)
+	$(PY) -m pip install -q torch==2.9.1 torchvision==0.24.1
+	$(PY) -m pip install -q torch==2.9.1 torchaudio==2.9.1
+	$(PY) -m pip install -q -e .
+	rm -f $(VENV)/.s2i-deps-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+	@# point the editable install at this checkout (cheap; matters for fresh clones)
+	@$(PY) -m pip install -q --no-deps --no-build-isolation -e . 2>/dev/null || $(PY) -m pip install -q --no-deps -e .
+	@$(PY) -c "import torch, torchaudio, torchvision, av, librosa, s2i_lib; print('>> environment ok: torch', torch.__version__, '| s2i_lib at', s2i_lib.__file__)"
+
+reproduce: setup
+	$(PY) -m s2i_lib.cli reproduce --profile $(PROFILE) --seed $(SEED)
+
+test: setup
+	$(PY) -m pytest tests
+
+unit: setup
+	$(PY) -m pytest tests --ignore=tests/test_notebooks.py
+
+lab: setup
+	env -u S2I_HEADLESS $(VENV)/bin/jupyter lab notebooks/
+
+clean-results:
+	rm -rf results/smoke results/course results/paper results/test
