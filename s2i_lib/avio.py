@@ -25,6 +25,15 @@ AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".opus")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 
 
+def _short(e: Exception) -> str:
+    """An exception's message without the file name and errno that PyAV repeats."""
+    import re
+    msg = str(e)
+    msg = re.sub(r"\[Errno -?\d+\]\s*", "", msg)
+    msg = re.sub(r":\s*'[^']*'\s*$", "", msg)
+    return f"{type(e).__name__}: {msg.strip()}"
+
+
 class MediaError(RuntimeError):
     """A media file could not be used.  ``reason`` is a short machine-friendly tag."""
 
@@ -132,7 +141,7 @@ def probe(path) -> dict:
     except MediaError:
         raise
     except Exception as e:  # PyAV raises many kinds
-        raise MediaError(path, "not decodable", f"{type(e).__name__}: {e}") from None
+        raise MediaError(path, "not decodable", _short(e)) from None
 
 
 def read_video(path, *, need_audio: bool = True, need_video: bool = True,
@@ -149,7 +158,7 @@ def read_video(path, *, need_audio: bool = True, need_video: bool = True,
     try:
         container = av.open(str(path))
     except Exception as e:
-        raise MediaError(path, "corrupt, truncated or not a media file", f"{type(e).__name__}: {e}") from None
+        raise MediaError(path, "corrupt, truncated or not a media file", _short(e)) from None
     try:
         has_v = bool(container.streams.video)
         has_a = bool(container.streams.audio)
@@ -186,9 +195,9 @@ def read_video(path, *, need_audio: bool = True, need_video: bool = True,
         except (av.error.InvalidDataError, av.error.EOFError, ValueError) as e:
             # A truncated file: keep what decoded if it is substantial, else refuse.
             if not frames and not chunks:
-                raise MediaError(path, "corrupt or truncated", f"{type(e).__name__}: {e}") from None
+                raise MediaError(path, "corrupt or truncated", _short(e)) from None
         except av.error.FFmpegError as e:
-            raise MediaError(path, "not decodable", f"{type(e).__name__}: {e}") from None
+            raise MediaError(path, "not decodable", _short(e)) from None
     finally:
         container.close()
 
@@ -358,7 +367,7 @@ def read_image(path) -> np.ndarray:
         with Image.open(path) as im:
             return np.asarray(im.convert("RGB"))
     except Exception as e:
-        raise MediaError(path, "not decodable", f"{type(e).__name__}: {e}") from None
+        raise MediaError(path, "not decodable", _short(e)) from None
 
 
 def resize_square(image: np.ndarray, size: int) -> np.ndarray:

@@ -505,3 +505,33 @@ def load_manifest(out):
         raise FileNotFoundError(f"{path}: no manifest; run `s2i build ... --out {out}` (or finish its shards "
                                 f"and `s2i merge`)")
     return pd.read_csv(path, dtype={"pair_id": str, "source": str, "video_id": str, "label": str, "split": str})
+
+
+# ----------------------------------------------------------------------------- scoring
+def score_candidates(candidates: Sequence[Candidate], frame_times: np.ndarray, duration: float,
+                     segment: float, truth: Callable[[float, float, float], dict]) -> dict:
+    """Score one clip's pair selection against ground truth (SynthAV's, or hand labels).
+
+    ``truth(start, end, frame_time)`` returns a dict with ``good`` (the frame shows the
+    sounding source and the segment is mostly audible).  The clip's *good moments* are
+    the ``segment``-second windows of a fixed grid in which some frame makes a good pair
+    with the window's audio; a kept good pair covers the window its frame falls in.
+
+    Returns counts: ``kept``, ``kept_good`` (for precision = kept_good / kept),
+    ``good_moments`` and ``covered`` (for recall = covered / good_moments).
+    """
+    grid = segment_bounds(duration, segment)
+    good_windows = set()
+    for w, (s, e) in enumerate(grid):
+        inside = [t for t in frame_times if s - 1e-6 <= t < e - 1e-6] or [frame_times[frame_index_at(frame_times, s)]]
+        if any(truth(s, e, float(t))["good"] for t in inside):
+            good_windows.add(w)
+    kept = [c for c in candidates if c.kept]
+    kept_good = [c for c in kept if truth(c.start, c.end, c.frame_time)["good"]]
+    covered = set()
+    for c in kept_good:
+        w = int(np.floor(c.frame_time / segment + 1e-9))
+        if w in good_windows:
+            covered.add(w)
+    return {"kept": len(kept), "kept_good": len(kept_good), "good_moments": len(good_windows),
+            "covered": len(covered)}

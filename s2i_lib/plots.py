@@ -125,3 +125,11 @@ def explore(fn: Callable, static_values: Sequence[Dict], **controls):
             pass
     for kwargs in static_values:
         fn(**kwargs)
+
+
+def show_source(obj) -> None:
+    """Display the source code of a library function in the notebook, so the few lines
+    that are a paper's idea are read where they are taught (one implementation only)."""
+    import inspect
+    from IPython.display import Markdown, display
+    display(Markdown(f"```python\n{inspect.getsource(obj).rstrip()}\n```\n*(from `{obj.__module__}`)*"))

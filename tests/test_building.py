@@ -210,3 +210,16 @@ def test_cli_build_and_errors(folder_corpus, tmp_path):
     r = subprocess.run(exe + ["build", "--source", str(tmp_path / "nowhere"), "--layout", "folder",
                               "--out", str(tmp_path / "x"), "--no-progress"], capture_output=True, text=True)
     assert r.returncode == 2 and "nowhere" in r.stderr
+
+
+def test_score_candidates_counts_precision_and_recall():
+    from s2i_lib.building import Candidate, score_candidates
+    frame_times = np.arange(16) / 8.0          # 2 s at 8 fps -> 4 windows of 0.5 s
+    # truth: the source is on screen only before 1.0 s; audible everywhere
+    truth = lambda s, e, t: {"good": t < 1.0}
+    cands = [Candidate(0.0, 0.5, 0, 0.0, -20, True), Candidate(0.5, 1.0, 4, 0.5, -20, True),
+             Candidate(1.0, 1.5, 8, 1.0, -20, True), Candidate(1.5, 2.0, 12, 1.5, -60, False)]
+    s = score_candidates(cands, frame_times, 2.0, 0.5, truth)
+    assert s == {"kept": 3, "kept_good": 2, "good_moments": 2, "covered": 2}
+    only_first = score_candidates(cands[:1], frame_times, 2.0, 0.5, truth)
+    assert only_first["covered"] == 1 and only_first["good_moments"] == 2
