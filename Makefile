@@ -25,20 +25,22 @@ help:
 	@echo "make test                                    -- set up, then unit tests + every notebook (smoke) + nbval"
 	@echo "make lab                                     -- JupyterLab on notebooks/"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	@echo ">> setting up the environment in $(VENV)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --upgrade pip 'setuptools>=77' wheel
 	# torch and torchvision first, then torchaudio for the same torch (see README)
 	$(PY) -m pip install -q torch==2.9.1 torchvision==0.24.1
 	$(PY) -m pip install -q torch==2.9.1 torchaudio==2.9.1
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q --no-build-isolation -e . > $(VENV)/.s2i-install.log 2>&1 \
+		|| { cat $(VENV)/.s2i-install.log; exit 1; }
 	rm -f $(VENV)/.s2i-deps-*
 	touch $(STAMP)
 
 setup: $(STAMP)
 	@# point the editable install at this checkout (cheap; matters for fresh clones)
-	@$(PY) -m pip install -q --no-deps --no-build-isolation -e . 2>/dev/null || $(PY) -m pip install -q --no-deps -e .
+	@$(PY) -m pip install -q --no-deps --no-build-isolation -e . > $(VENV)/.s2i-editable.log 2>&1 \
+		|| { cat $(VENV)/.s2i-editable.log; exit 1; }
 	@$(PY) -c "import torch, torchaudio, torchvision, av, librosa, s2i_lib; print('>> environment ok: torch', torch.__version__, '| s2i_lib at', s2i_lib.__file__)"
 
 reproduce: setup
