@@ -57,7 +57,8 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _media_files(root: Path, exts) -> List[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in exts
+    # broken symbolic links are listed too, so that the builder reports them as missing
+    return sorted(p for p in root.rglob("*") if (p.is_file() or p.is_symlink()) and p.suffix.lower() in exts
                   and ".partial" not in p.name)
 
 

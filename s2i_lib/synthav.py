@@ -28,10 +28,27 @@ background noise at a recorded SNR).
 
 Main entry points::
 
-    frames, audio, meta = generate_clip("scenes", "dog", 3, size, seed=0)
+    frames, audio, meta = generate_clip("scenes", "dog", 3, size, seed=0)   # in memory, no I/O
+    meta = clip_metadata("scenes", "dog", 3, size, seed=0)                  # cheap, no rendering
+    masks = object_masks("scenes", "dog", 3, size, seed=0)                  # (T, H, W) source pixels
     root = generate_corpus("scenes", profile="smoke", out="data/synthav/x", seed=0)
-    root = ensure_corpus("data", "scenes", "course", seed=0)
-    truth_at(meta, t); pair_truth(meta, seg_start, seg_end, frame_time)
+    root = ensure_corpus("data", "scenes", "course", seed=0)                # cached by version
+    root = write_layout("ucf101", "tmp/ucf")                                # a real corpus's tree
+    truth_at(meta, t); pair_truth(meta, seg_start, seg_end, frame_time)     # scoring pair selection
+
+The metadata of a clip (``meta``, one line of ``metadata.jsonl``)::
+
+    clip_id, video_id, suite, label, index, file, seed, generator_version,
+    duration, fps, sample_rate, frame_size, num_frames, num_samples,
+    distance, loudness_gain (= 1/distance), target_dbfs, object_scale, object_size_px,
+    position [x, y_bottom] (fractions of the frame), environment,
+    sources [labels sounding], source_details [{label, distance, loudness_gain,
+    object_scale, object_size_px, position}], multi_source,
+    notes [{start, end, midi, pitch_hz, pose}]        (performances; [] for scenes)
+    defects [{type, start, end, + shown_label | snr_db, noise_kind}]
+    timeline [{start, end, audible, source_visible, shown_label, noisy}]
+        piecewise constant, half-open intervals covering [0, duration];
+        shown_label is "none" while the camera looks away.
 
 Everything is deterministic: clip ``i`` of a class depends only on (seed, suite, class,
 index) and on the suite's class list (used to pick the class of a ``wrong_class``
@@ -48,11 +65,15 @@ import os
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .profiles import INSTRUMENTS, SCENE_CLASSES, Profile, SynthAVSize, get_profile
+
+__all__ = ["GENERATOR_VERSION", "SUITES", "LAYOUTS", "DEFECT_TYPES", "INSTRUMENT_SPECS", "clip_id", "suite_classes",
+           "generate_clip", "clip_metadata", "object_masks", "truth_at", "pair_truth", "pose_of_pitch", "dbfs",
+           "generate_corpus", "write_layout", "load_metadata", "corpus_dir", "ensure_corpus"]
 
 GENERATOR_VERSION = "1.0.0"
 """Bumped whenever the content of a clip changes; :func:`ensure_corpus` regenerates then."""
@@ -1461,21 +1482,25 @@ def _draw_scene_obj(cv, p, t, D):
 # range: MIDI notes; slope: harmonic roll-off (amplitude ~ k**-slope); odd: weight of the
 # even harmonics (clarinet-like when small); formants: (Hz, boost); attack (s); vibrato
 # (rate Hz, depth cents); breath: share of breath/bow noise; family: for the picture.
-INSTRUMENT_SPECS: Dict[str, dict] = {
-    "bassoon":     dict(range=(34, 65), slope=0.75, odd=1.0, formants=[(480, 1.5), (1150, 0.5)], attack=0.05, vibrato=(4.8, 8), breath=0.03, family="woodwind"),
-    "cello":       dict(range=(36, 69), slope=1.0, odd=1.0, formants=[(250, 1.0), (1300, 0.6)], attack=0.08, vibrato=(5.2, 20), breath=0.015, family="string"),
-    "clarinet":    dict(range=(50, 82), slope=0.8, odd=0.08, formants=[(1500, 0.4)], attack=0.04, vibrato=(0.0, 0), breath=0.03, family="woodwind"),
-    "double_bass": dict(range=(28, 55), slope=1.2, odd=1.0, formants=[(120, 1.0), (700, 0.5)], attack=0.1, vibrato=(4.8, 15), breath=0.015, family="string"),
-    "flute":       dict(range=(60, 91), slope=2.2, odd=1.0, formants=[], attack=0.05, vibrato=(5.0, 15), breath=0.12, family="woodwind"),
-    "horn":        dict(range=(41, 72), slope=1.6, odd=1.0, formants=[(400, 0.5)], attack=0.08, vibrato=(0.0, 0), breath=0.01, family="brass"),
-    "oboe":        dict(range=(58, 86), slope=0.35, odd=1.0, formants=[(1200, 2.0), (2800, 0.8)], attack=0.03, vibrato=(5.2, 10), breath=0.03, family="woodwind"),
-    "saxophone":   dict(range=(49, 77), slope=0.5, odd=1.0, formants=[(900, 1.0), (2500, 0.6)], attack=0.04, vibrato=(5.0, 15), breath=0.06, family="woodwind"),
-    "trombone":    dict(range=(40, 70), slope=0.6, odd=1.0, formants=[(550, 1.0)], attack=0.05, vibrato=(0.0, 0), breath=0.01, family="brass"),
-    "trumpet":     dict(range=(55, 82), slope=0.3, odd=1.0, formants=[(1300, 1.2)], attack=0.03, vibrato=(5.5, 8), breath=0.01, family="brass"),
-    "tuba":        dict(range=(28, 55), slope=1.3, odd=1.0, formants=[(220, 0.6)], attack=0.07, vibrato=(0.0, 0), breath=0.01, family="brass"),
-    "viola":       dict(range=(48, 76), slope=1.0, odd=1.0, formants=[(380, 0.9), (1800, 0.7)], attack=0.07, vibrato=(5.5, 20), breath=0.015, family="string"),
-    "violin":      dict(range=(55, 88), slope=0.9, odd=1.0, formants=[(480, 0.8), (2800, 0.9)], attack=0.06, vibrato=(5.8, 22), breath=0.015, family="string"),
-}
+_SPEC_COLUMNS = ("range", "slope", "odd", "formants", "attack", "vibrato", "breath", "family")
+_SPEC_TABLE = [
+    # name         range     slope odd   formants (Hz, boost)          attack vibrato    breath family
+    ("bassoon",     (34, 65), 0.75, 1.0,  [(480, 1.5), (1150, 0.5)],   0.05, (4.8, 8),  0.03,  "woodwind"),
+    ("cello",       (36, 69), 1.0,  1.0,  [(250, 1.0), (1300, 0.6)],   0.08, (5.2, 20), 0.015, "string"),
+    ("clarinet",    (50, 82), 0.8,  0.08, [(1500, 0.4)],               0.04, (0.0, 0),  0.03,  "woodwind"),
+    ("double_bass", (28, 55), 1.2,  1.0,  [(120, 1.0), (700, 0.5)],    0.1,  (4.8, 15), 0.015, "string"),
+    ("flute",       (60, 91), 2.2,  1.0,  [],                          0.05, (5.0, 15), 0.12,  "woodwind"),
+    ("horn",        (41, 72), 1.6,  1.0,  [(400, 0.5)],                0.08, (0.0, 0),  0.01,  "brass"),
+    ("oboe",        (58, 86), 0.35, 1.0,  [(1200, 2.0), (2800, 0.8)],  0.03, (5.2, 10), 0.03,  "woodwind"),
+    ("saxophone",   (49, 77), 0.5,  1.0,  [(900, 1.0), (2500, 0.6)],   0.04, (5.0, 15), 0.06,  "woodwind"),
+    ("trombone",    (40, 70), 0.6,  1.0,  [(550, 1.0)],                0.05, (0.0, 0),  0.01,  "brass"),
+    ("trumpet",     (55, 82), 0.3,  1.0,  [(1300, 1.2)],               0.03, (5.5, 8),  0.01,  "brass"),
+    ("tuba",        (28, 55), 1.3,  1.0,  [(220, 0.6)],                0.07, (0.0, 0),  0.01,  "brass"),
+    ("viola",       (48, 76), 1.0,  1.0,  [(380, 0.9), (1800, 0.7)],   0.07, (5.5, 20), 0.015, "string"),
+    ("violin",      (55, 88), 0.9,  1.0,  [(480, 0.8), (2800, 0.9)],   0.06, (5.8, 22), 0.015, "string"),
+]
+INSTRUMENT_SPECS: Dict[str, dict] = {row[0]: dict(zip(_SPEC_COLUMNS, row[1:])) for row in _SPEC_TABLE}
+"""Each instrument's timbre and range, read by the synthesiser and the pose mapping."""
 
 _SCALES = ([0, 2, 4, 5, 7, 9, 11], [0, 2, 3, 5, 7, 8, 10], [0, 2, 4, 7, 9])
 

@@ -69,6 +69,8 @@ def folder_corpus(tmp_path):
     for name in ("empty.mp4", "truncated.mp4", "garbage.mkv", "mute.mp4", "audio_only.wav"):
         rows.append({"file": f"bad/{name}", "label": "red"})
     rows.append({"file": "bad/does_not_exist.mp4", "label": "red"})
+    (root / "bad" / "dangling.mp4").symlink_to(root / "bad" / "gone.mp4")   # an unreadable path
+    rows.append({"file": "bad/dangling.mp4", "label": "red"})
     avio.write_video(root / "unlisted.mp4", make_frames(1.0, 8), 8, make_audio(1.0, 22050), 22050)
     with open(root / "labels.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["file", "label"])

@@ -107,6 +107,7 @@ def test_build_folder_corpus_end_to_end(folder_corpus, tmp_path):
     assert "no video stream" in reasons["bad/audio_only.wav"]
     assert "missing file" in reasons["bad/does_not_exist.mp4"]
     assert "no label" in reasons["unlisted.mp4"]
+    assert "missing file" in reasons["bad/dangling.mp4"]
     seg = pd.read_csv(out / "segments.csv")
     assert (~seg["kept"]).sum() == 2 and seg[~seg["kept"]]["reason"].str.contains("too quiet").all()
 
@@ -223,3 +224,23 @@ def test_score_candidates_counts_precision_and_recall():
     assert s == {"kept": 3, "kept_good": 2, "good_moments": 2, "covered": 2}
     only_first = score_candidates(cands[:1], frame_times, 2.0, 0.5, truth)
     assert only_first["covered"] == 1 and only_first["good_moments"] == 2
+
+
+def test_cli_synth_then_build_then_merge(tmp_path):
+    exe = [sys.executable, "-m", "s2i_lib.cli"]
+    corpus = tmp_path / "corpus"
+    r = subprocess.run(exe + ["synth", "--suite", "performances", "--profile", "smoke", "--out", str(corpus),
+                              "--seed", "3", "--workers", "1", "--no-progress"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (corpus / "metadata.jsonl").exists() and list(corpus.glob("videos/*/*.mp4"))
+    out = tmp_path / "pairs"
+    for shard in ("0/2", "1/2"):
+        r = subprocess.run(exe + ["build", "--source", str(corpus), "--layout", "synthav", "--out", str(out),
+                                  "--shard", shard, "--workers", "1", "--image-size", "16", "--no-progress"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    r = subprocess.run(exe + ["merge", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0 and "pairs" in r.stdout
+    df = load_manifest(out)
+    meta = [json.loads(l) for l in (corpus / "metadata.jsonl").read_text().splitlines()]
+    assert set(df.label) == {m["label"] for m in meta}
