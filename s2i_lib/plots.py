@@ -29,7 +29,7 @@ def audio_player(wav: np.ndarray, sample_rate: int):
 
 
 def audio_table(items: Sequence[dict], sample_rate: int, image_px: int = 64):
-    """An HTML table of pairs: image, label, caption and an audio player per row.
+    """Cards of pairs: image, label, caption and an audio player each.
 
     ``items``: dicts with ``image`` (uint8 HxWx3), ``wav`` (float mono), ``label`` and an
     optional ``caption``.  Works in JupyterLab and in a static HTML export.
@@ -44,11 +44,11 @@ def audio_table(items: Sequence[dict], sample_rate: int, image_px: int = 64):
         Image.fromarray(it["image"]).resize((image_px * 2, image_px * 2), Image.NEAREST).save(buf, format="PNG")
         img64 = base64.b64encode(buf.getvalue()).decode()
         player = audio_player(it["wav"], sample_rate)._repr_html_()
-        cells.append(f"<td style='text-align:center;padding:4px'><img src='data:image/png;base64,{img64}'"
-                     f" width='{image_px * 2}'/><br/><b>{it['label']}</b><br/><small>{it.get('caption', '')}</small>"
-                     f"<br/>{player}</td>")
-    rows = ["<tr>" + "".join(cells[i:i + 4]) + "</tr>" for i in range(0, len(cells), 4)]
-    return HTML("<table>" + "".join(rows) + "</table>")
+        cells.append(f"<div style='text-align:center;padding:4px;width:310px'>"
+                     f"<img src='data:image/png;base64,{img64}' width='{image_px * 2}'/><br/><b>{it['label']}</b>"
+                     f"<br/><small>{it.get('caption', '')}</small><br/>{player}</div>")
+    # a wrapping row of cards: as many per line as the page is wide, in JupyterLab and in HTML
+    return HTML("<div style='display:flex;flex-wrap:wrap;gap:6px'>" + "".join(cells) + "</div>")
 
 
 def image_grid(images: Sequence[np.ndarray], titles: Optional[Sequence[str]] = None, ncols: int = 8,
