@@ -288,15 +288,23 @@ class _Canvas:
         for (a, b), (c, d) in zip(pts[:-1], pts[1:]):
             self.line(a, b, c, d, width, color, alpha)
 
-    def texture(self, x0, y0, x1, y1, rng, amount=0.05, cell=0.0):
-        """Multiply a region by random brightness (grass, carpet, rock); ``cell`` > 0
-        makes blotches of that size instead of per-pixel grain."""
+    def _region(self, x0, y0, x1, y1):
+        """Pixel rows i0:i1 and columns j0:j1 of a region, clipped to the image (None if empty)."""
         (a, b), (c, d) = self.px(x0, y0), self.px(x1, y1)
         h, w = self.img.shape[:2]
         i0, i1 = max(int(round(b)), 0), min(int(round(d)), h)
         j0, j1 = max(int(round(a)), 0), min(int(round(c)), w)
         if i1 <= i0 or j1 <= j0:
+            return None
+        return i0, i1, j0, j1
+
+    def texture(self, x0, y0, x1, y1, rng, amount=0.05, cell=0.0):
+        """Multiply a region by random brightness (grass, carpet, rock); ``cell`` > 0
+        makes blotches of that size instead of per-pixel grain."""
+        box = self._region(x0, y0, x1, y1)
+        if box is None:
             return
+        i0, i1, j0, j1 = box
         hh, ww = i1 - i0, j1 - j0
         k = max(1, int(round(cell * self.scale)))
         g = rng.normal(0.0, amount, ((hh + k - 1) // k, (ww + k - 1) // k)).astype(np.float32)
@@ -305,12 +313,10 @@ class _Canvas:
 
     def dots(self, x0, y0, x1, y1, rng, colors, density=0.35, cell=0.012):
         """A crowd-like texture: cells of random colours from ``colors`` over a region."""
-        (a, b), (c, d) = self.px(x0, y0), self.px(x1, y1)
-        h, w = self.img.shape[:2]
-        i0, i1 = max(int(round(b)), 0), min(int(round(d)), h)
-        j0, j1 = max(int(round(a)), 0), min(int(round(c)), w)
-        if i1 <= i0 or j1 <= j0:
+        box = self._region(x0, y0, x1, y1)
+        if box is None:
             return
+        i0, i1, j0, j1 = box
         hh, ww = i1 - i0, j1 - j0
         k = max(1, int(round(cell * self.scale)))
         gh, gw = (hh + k - 1) // k, (ww + k - 1) // k
@@ -2078,10 +2084,7 @@ def object_masks(suite: str, label: str, index: int, size: SynthAVSize, seed: in
     return _render_video(plan)[1]
 
 
-def dbfs(x) -> float:
-    """Chen et al.'s loudness: ``20 log10(mean|x|)`` for float audio in [-1, 1]."""
-    m = float(np.mean(np.abs(np.asarray(x, dtype=np.float64)))) if np.size(x) else 0.0
-    return 20.0 * math.log10(m) if m > 0 else float("-inf")
+from .building import dbfs  # noqa: E402  (Chen et al.'s loudness; one implementation, in building)
 
 
 # ============================================================================ corpora on disk
