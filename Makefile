@@ -18,12 +18,13 @@ export MPLBACKEND := Agg
 # quieter and reproducible thread use on small machines
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: setup reproduce test unit lab clean-results help
+.PHONY: setup reproduce test unit bench lab clean-results help
 
 help:
 	@echo "make reproduce [PROFILE=course|smoke|paper]  -- set up, then execute every notebook into results/<PROFILE>/"
 	@echo "make test                                    -- set up, then unit tests + every notebook (smoke) + nbval"
 	@echo "make lab                                     -- JupyterLab on notebooks/"
+	@echo "make bench                                   -- time the data path against the profiles' budgets"
 
 $(STAMP): pyproject.toml Makefile
 	@echo ">> setting up the environment in $(VENV)"
@@ -51,6 +52,9 @@ test: setup
 
 unit: setup
 	$(PY) -m pytest tests --ignore=tests/test_notebooks.py
+
+bench: setup
+	$(PY) tests/benchmarks/bench_data.py
 
 lab: setup
 	env -u S2I_HEADLESS $(VENV)/bin/jupyter lab notebooks/

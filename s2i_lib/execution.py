@@ -85,7 +85,11 @@ def reproduce(profile: str = "course", seed: int = 0, results_dir: str = "result
     for name, secs, status in rows:
         mfile = prof_dir / "metrics" / name.replace(".ipynb", ".json")
         metrics = json.loads(mfile.read_text())["metrics"] if mfile.exists() else {}
-        shown = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in list(metrics.items())[:6])
+        def fmt(v):
+            if isinstance(v, float):
+                return str(int(v)) if v.is_integer() else f"{v:.3g}"
+            return str(v)
+        shown = ", ".join(f"{k}={fmt(v)}" for k, v in list(metrics.items())[:6])
         lines.append(f"| {name} | {secs:.1f} | {status} | {shown} |")
     (prof_dir / "SUMMARY.md").write_text("\n".join(lines) + "\n")
     print(f"\nDone. Look at:\n  {prof_dir / 'SUMMARY.md'}   times and headline numbers\n"
