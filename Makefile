@@ -14,7 +14,6 @@ DEPS_HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
 STAMP := $(VENV)/.s2i-deps-$(DEPS_HASH)
 export S2I_HEADLESS := 1
 export PATH := $(VENV)/bin:$(PATH)
-export MPLBACKEND := Agg
 # quieter and reproducible thread use on small machines
 export OMP_NUM_THREADS ?= 2
 

@@ -32,6 +32,9 @@ def execute(notebook: Path, out: Path, parameters: Dict, timeout: Optional[int] 
     """
     import papermill as pm
     os.environ.setdefault("S2I_HEADLESS", "1")
+    # figures must reach the saved notebook: a non-interactive backend such as Agg inherited
+    # from the environment would silently drop every plt.show()
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     pm.execute_notebook(str(notebook), str(out), parameters=parameters, cwd=str(notebook.parent),

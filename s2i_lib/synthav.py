@@ -209,24 +209,21 @@ class _Canvas:
         self.img[:] = np.asarray(color, np.float32)
 
     def rect(self, x0, y0, x1, y1, color, alpha=1.0):
-        (a, b), (c, d) = self.px(x0, y0), self.px(x1, y1)
-        h, w = self.img.shape[:2]
-        i0, i1 = max(int(round(b)), 0), min(int(round(d)), h)
-        j0, j1 = max(int(round(a)), 0), min(int(round(c)), w)
-        if i1 <= i0 or j1 <= j0:
+        box = self._region(x0, y0, x1, y1)
+        if box is None:
             return
+        i0, i1, j0, j1 = box
         sl = (slice(i0, i1), slice(j0, j1))
         m = np.ones((i1 - i0, j1 - j0), bool)
         self._paint(sl, m, color, alpha)
 
     def vgrad(self, y0, y1, c0, c1, x0=-1.0, x1=2.0):
         """Rows y0..y1 with a vertical gradient from c0 to c1."""
-        (a, b), (c, d) = self.px(x0, y0), self.px(x1, y1)
-        h, w = self.img.shape[:2]
-        i0, i1 = max(int(round(b)), 0), min(int(round(d)), h)
-        j0, j1 = max(int(round(a)), 0), min(int(round(c)), w)
-        if i1 <= i0 or j1 <= j0:
+        box = self._region(x0, y0, x1, y1)
+        if box is None:
             return
+        i0, i1, j0, j1 = box
+        b, d = self.px(x0, y0)[1], self.px(x1, y1)[1]
         rows = (np.arange(i0, i1, dtype=np.float32) - b) / max(d - b, 1e-6)
         g = np.asarray(c0, np.float32)[None, :] * (1 - rows[:, None]) + np.asarray(c1, np.float32)[None, :] * rows[:, None]
         self.img[i0:i1, j0:j1] = g[:, None, :]

@@ -35,6 +35,10 @@ def test_notebook_executes_and_reexecutes_identically(nb):
     errors = [o for c in out.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+    figures = [o for c in out.cells if c.cell_type == "code" for o in c.get("outputs", [])
+               if o.get("output_type") in ("display_data", "execute_result") and "image/png" in o.get("data", {})]
+    plotting = [c for c in out.cells if c.cell_type == "code" and "plt.show()" in c.source]
+    assert len(figures) >= len(plotting), f"{nb.name}: {len(plotting)} cells plot but {len(figures)} figures were saved"
     checked = [c for c in out.cells if c.cell_type == "code" and "# NBVAL_CHECK_OUTPUT" in c.source]
     assert checked, f"{nb.name}: no cell is marked # NBVAL_CHECK_OUTPUT"
     assert all(c.get("outputs") for c in checked), f"{nb.name}: a checked cell printed nothing"
