@@ -19,7 +19,6 @@ import os
 import platform
 import random
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

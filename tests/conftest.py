@@ -3,7 +3,6 @@ not depend on the SynthAV generator."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest

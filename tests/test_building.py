@@ -1,8 +1,6 @@
 """The paired-data builder: segmenting, frame strategies, loudness, splits, bad input,
 resume after a kill, shards."""
-import csv
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +13,7 @@ import pytest
 
 from s2i_lib import avio
 from s2i_lib.building import (BuildConfig, BuildSettingsError, build, candidates_for_clip, dbfs,
-                              first_frame, load_manifest, merge, middle_frame, segment_bounds, topk_moments)
+                              first_frame, load_manifest, middle_frame, segment_bounds, topk_moments)
 from conftest import make_audio, make_frames
 
 
