@@ -1,6 +1,7 @@
 """Torch datasets over a built ``manifest.csv`` (see :mod:`s2i_lib.building`)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -72,3 +73,79 @@ class PairDataset(Dataset):
 
     def labels(self) -> np.ndarray:
         return np.array([self.classes.index(l) for l in self.df["label"]])
+
+
+class PairArrays:
+    """A whole build in memory: ``waves`` (N, S) float32, ``images`` (N, 3, H, W) uint8,
+    ``labels`` (N,) int64, ``classes``, ``split`` (N,) str, the manifest ``df`` and
+    ``sample_rate``.  Made by :func:`load_arrays`."""
+
+    def __init__(self, waves, images, labels, classes, df, sample_rate):
+        self.waves, self.images, self.labels = waves, images, labels
+        self.classes, self.df, self.sample_rate = list(classes), df, int(sample_rate)
+        self.split = df["split"].to_numpy()
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def index(self, split: Optional[str]) -> np.ndarray:
+        """Row numbers of one split (all rows for ``None``)."""
+        return np.arange(len(self)) if split is None else np.flatnonzero(self.split == split)
+
+    def image_tensor(self, idx=None) -> torch.Tensor:
+        """Images of rows ``idx`` as float tensors in [0, 1]."""
+        x = self.images if idx is None else self.images[idx]
+        return torch.from_numpy(np.ascontiguousarray(x)).float() / 255.0
+
+    def wave_tensor(self, idx=None) -> torch.Tensor:
+        x = self.waves if idx is None else self.waves[idx]
+        return torch.from_numpy(np.ascontiguousarray(x))
+
+    def label_tensor(self, idx=None) -> torch.Tensor:
+        x = self.labels if idx is None else self.labels[idx]
+        return torch.from_numpy(np.ascontiguousarray(x)).long()
+
+
+def load_arrays(out, classes: Optional[Sequence[str]] = None, progress: bool = True) -> PairArrays:
+    """Every pair of a build as arrays, cached next to the manifest.
+
+    The first call reads all WAV and PNG files (a few seconds per thousand pairs) and
+    writes ``arrays-<manifest hash>.npz`` into ``out``; later calls, from any notebook,
+    load that file.  A changed manifest has another hash, so a stale cache is never used.
+    """
+    import hashlib
+    from .progress import tqdm
+    root = Path(out)
+    df = load_manifest(root)
+    digest = hashlib.sha256((root / "manifest.csv").read_bytes()).hexdigest()[:16]
+    cache = root / f"arrays-{digest}.npz"
+    classes = list(classes) if classes is not None else sorted(df["label"].unique())
+    unknown = sorted(set(df["label"]) - set(classes))
+    if unknown:
+        raise ValueError(f"{root / 'manifest.csv'}: labels {unknown} are not in the given classes")
+    labels = np.array([classes.index(l) for l in df["label"]], dtype=np.int64)
+    if cache.exists():
+        with np.load(cache) as z:
+            return PairArrays(z["waves"], z["images"], labels, classes, df, int(z["sample_rate"]))
+    if len(df) == 0:
+        raise ValueError(f"{root / 'manifest.csv'}: the build has no pairs")
+    sr = avio.read_audio(root / df["audio"].iloc[0])[1]
+    num = int(round(float((df["end"] - df["start"]).median()) * sr))
+    waves = np.zeros((len(df), num), np.float32)
+    first = avio.read_image(root / df["image"].iloc[0])
+    images = np.zeros((len(df), 3) + first.shape[:2], np.uint8)
+    for i, (a, im) in enumerate(tqdm(list(zip(df["audio"], df["image"])), desc="loading pairs", unit="pair",
+                                     disable=not progress)):
+        audio, rate = avio.read_audio(root / a)
+        if rate != sr:
+            raise ValueError(f"{root / a}: sample rate {rate} Hz differs from the build's {sr} Hz")
+        w = avio.to_mono(audio)[:num]
+        waves[i, :len(w)] = w
+        img = avio.read_image(root / im)
+        if img.shape[:2] != images.shape[2:]:
+            raise ValueError(f"{root / im}: image size {img.shape[:2]} differs from the build's {images.shape[2:]}")
+        images[i] = img.transpose(2, 0, 1)
+    tmp = root / f".arrays-{digest}.tmp.npz"
+    np.savez(tmp, waves=waves, images=images, sample_rate=sr)
+    os.replace(tmp, cache)
+    return PairArrays(waves, images, labels, classes, df, sr)

@@ -12,7 +12,7 @@ knobs they need from it; a parameter that the notebook also exposes overrides it
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace, asdict
-from typing import Tuple
+from typing import Optional, Tuple
 
 SCENE_CLASSES: Tuple[str, ...] = (
     "dog", "drum", "guitar", "piano", "plane", "speedboat", "waterfall", "soccer", "baseball",
@@ -48,12 +48,32 @@ class BuildSize:
 
 
 @dataclass(frozen=True)
+class EncoderSize:
+    """How long the course's encoders and classifiers train (notebook 02, reused later).
+
+    ``max_train`` caps the training pairs per run of the audio-classifier table (None: all);
+    ``image_size`` is the side the image classifier sees, which is also the side the
+    profile's GANs generate, so that it can score their samples.
+    """
+    width: int = 16
+    batch_size: int = 64
+    audio_epochs: int = 8
+    max_train: Optional[int] = 1200
+    image_epochs: int = 10
+    image_size: int = 32
+    autoencoder_epochs: int = 3     # per stack
+    soundnet_epochs: int = 10
+    map_points: int = 900           # points in the PCA / t-SNE maps
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     budget_minutes_per_notebook: float
     scenes: SynthAVSize
     performances: SynthAVSize
     build: BuildSize = field(default_factory=BuildSize)
+    encoders: EncoderSize = field(default_factory=EncoderSize)
     description: str = ""
 
     def as_dict(self) -> dict:
@@ -68,6 +88,8 @@ _PROFILES = {
         performances=SynthAVSize(clips_per_class=3, clip_seconds=3.0, fps=8, frame_size=64,
                                  classes=("cello", "flute", "trumpet", "violin")),
         build=BuildSize(image_size=32, workers=2),
+        encoders=EncoderSize(width=8, batch_size=32, audio_epochs=2, max_train=240, image_epochs=3,
+                             autoencoder_epochs=1, soundnet_epochs=2, map_points=150),
         description="CI on 2 CPU cores: every code path, tiny data",
     ),
     "course": Profile(
@@ -78,6 +100,7 @@ _PROFILES = {
                                  classes=("bassoon", "cello", "clarinet", "double_bass", "flute",
                                           "horn", "trumpet", "violin")),
         build=BuildSize(image_size=64, workers=2),
+        encoders=EncoderSize(),
         description="a laptop CPU: results that show each paper's point in minutes",
     ),
     "paper": Profile(
@@ -86,6 +109,8 @@ _PROFILES = {
         scenes=SynthAVSize(clips_per_class=400, clip_seconds=8.0, fps=8, frame_size=128),
         performances=SynthAVSize(clips_per_class=200, clip_seconds=8.0, fps=8, frame_size=128),
         build=BuildSize(image_size=128, workers=8),
+        encoders=EncoderSize(width=32, batch_size=64, audio_epochs=40, max_train=None, image_epochs=30,
+                             image_size=64, autoencoder_epochs=10, soundnet_epochs=40, map_points=3000),
         description="a GPU: the papers' sizes",
     ),
 }

@@ -1,0 +1,329 @@
+"""The course's trained encoders: made in notebook 02, loaded by every later notebook.
+
+Each function returns a :class:`s2i_lib.training.Trained` from the model store under
+``<data_dir>/models`` when one was trained with the same data and configuration, and
+otherwise trains it within the profile's budget (``profile.encoders``) and stores it.
+
+- :func:`course_pairs`      the standard pair build of a SynthAV suite (notebook 01's recipe)
+- :func:`audio_classifier`  Chen et al.'s sound classifier on any representation; its
+  128-d embedding is the S2I-C sound encoding
+- :func:`audio_autoencoder` the stacked autoencoder; its 128-d code is the S2I-A encoding
+- :func:`image_classifier`  Chen et al.'s image classifier; the course's stand-in for
+  Inception when scoring generated images (every report that uses it says so)
+- :func:`soundnet`          a SoundNet-style waveform network distilled from the image
+  classifier on the paired frames, with layer taps such as ``pool5``
+- :func:`out_of_fold_probs` class probabilities for every pair from models that never saw
+  its video (two folds by video), for cleaning pairs by classifier agreement
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+from . import audio, building, datasets, synthav, training
+from . import models as M
+from .profiles import get_profile
+from .runs import resolve
+
+IMAGE_ENCODER_NOTE = ("image classifier of notebook 02 (6 conv + 3 FC, trained on SynthAV frames), "
+                      "the course's stand-in for Inception-v3")
+
+
+# ----------------------------------------------------------------------------- data
+def course_pairs(suite: str, profile: str = "course", seed: int = 0, data_dir="data", workers: int = 2,
+                 progress: bool = True) -> Path:
+    """The pairs notebook 01 builds from a SynthAV suite with Chen et al.'s recipe (0.5 s
+    segments, first frame, -45 dBFS, 80/20 split by video), built if missing and reused
+    otherwise.  Returns the build folder ``<data_dir>/pairs/<suite>-<profile>-seed<seed>``."""
+    prof = get_profile(profile)
+    data_dir = resolve(data_dir)
+    src = synthav.ensure_corpus(data_dir, suite, profile, seed, workers=workers)
+    size = prof.scenes if suite == "scenes" else prof.performances
+    recipe = building.BuildConfig(segment=prof.build.segment_seconds, frame="first", min_dbfs=prof.build.min_dbfs,
+                                  image_size=prof.build.image_size, sample_rate=size.sample_rate,
+                                  test_fraction=0.2, seed=seed)
+    out = data_dir / "pairs" / f"{suite}-{profile}-seed{seed}"
+    building.build(src, "synthav", out, recipe, workers=workers, progress=progress)
+    return out
+
+
+def data_key(pairs_dir) -> str:
+    """What identifies a pair set: the hash of its manifest."""
+    return training.file_sha256(Path(pairs_dir) / "manifest.csv")[:16]
+
+
+def _store(data_dir) -> training.ModelStore:
+    return training.ModelStore(resolve(data_dir) / "models")
+
+
+def _rep(rep: Union[str, "audio.AudioRep"], sample_rate: int) -> "audio.AudioRep":
+    """A representation object at the data's sample rate."""
+    r = audio.representation(rep) if isinstance(rep, str) else rep
+    if r.sample_rate != sample_rate:
+        r = replace(r, sample_rate=sample_rate)
+    return r
+
+
+@torch.no_grad()
+def represent(rep: "audio.AudioRep", waves: torch.Tensor, batch_size: int = 512, device: str = "cpu") -> torch.Tensor:
+    """``rep`` applied to a batch of waveforms ``(N, S)`` in chunks -> ``(N, F, T)``."""
+    out = [rep(waves[i:i + batch_size].to(device)).cpu() for i in range(0, len(waves), batch_size)]
+    return torch.cat(out) if out else torch.empty(0)
+
+
+def stratified_subset(labels: np.ndarray, limit: Optional[int], seed: int) -> np.ndarray:
+    """Positions of at most ``limit`` items, the same share from every class (all if None)."""
+    if limit is None or limit >= len(labels):
+        return np.arange(len(labels))
+    rng = np.random.default_rng(seed)
+    classes = np.unique(labels)
+    per = max(1, limit // len(classes))
+    keep = [rng.permutation(np.flatnonzero(labels == c))[:per] for c in classes]
+    return np.sort(np.concatenate(keep))
+
+
+# ----------------------------------------------------------------------------- recipes
+def audio_classifier(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", depth: int = 4,
+                     profile: str = "course", seed: int = 0, data_dir="data", arrays=None,
+                     progress: bool = True, retrain: bool = False, **overrides) -> training.Trained:
+    """Chen et al.'s sound classifier (Fig. 4) trained on the train split of ``pairs_dir``.
+
+    ``overrides`` may change ``width``, ``epochs``, ``batch_size``, ``lr``, ``l2_fc`` or
+    ``max_train``.  Metrics: ``train_accuracy`` and ``test_accuracy`` (all test pairs).
+    The returned object has ``.rep`` (the representation) and ``.classes``.
+    """
+    enc = get_profile(profile).encoders
+    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
+    r = _rep(rep, arrays.sample_rate)
+    cfg = {"width": enc.width, "epochs": enc.audio_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
+           "l2_fc": 0.015, "max_train": enc.max_train}
+    cfg.update(overrides)
+    payload = {"task": "audio_classifier", "data": data_key(pairs_dir), "classes": arrays.classes,
+               "representation": r.as_dict(), "depth": int(depth), "seed": int(seed), **cfg}
+    tr, te = arrays.index("train"), arrays.index("test")
+    tr = tr[stratified_subset(arrays.labels[tr], cfg["max_train"], seed)]
+
+    def train(work: Path):
+        X = represent(r, arrays.wave_tensor())
+        y = arrays.label_tensor()
+        torch.manual_seed(seed)
+        shape = tuple(X.shape[1:])
+        model = M.AudioClassifier(shape, len(arrays.classes), depth=depth, width=cfg["width"])
+        hist = training.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                                       lr=cfg["lr"], l2_fc=cfg["l2_fc"], seed=seed, X_val=X[te], y_val=y[te],
+                                       checkpoint=work / "checkpoint.pt", progress=progress,
+                                       desc=f"{r.label} {depth}-conv")
+        metrics = {"train_accuracy": training.accuracy(model, X[tr], y[tr]),
+                   "test_accuracy": training.accuracy(model, X[te], y[te]),
+                   "train_pairs": int(len(tr)), "test_pairs": int(len(te))}
+        return model, metrics, hist.epochs
+
+    out = _store(data_dir).load_or_train("audio_classifier", payload, train, retrain=retrain)
+    out.rep, out.classes = r, arrays.classes
+    return out
+
+
+def audio_autoencoder(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", profile: str = "course",
+                      seed: int = 0, data_dir="data", arrays=None, progress: bool = True,
+                      retrain: bool = False, **overrides) -> training.Trained:
+    """Chen et al.'s stacked conv/deconv autoencoder (S2I-A), trained stack by stack on
+    the train split.  Metrics: validation MSE (normalised units) on the test split."""
+    enc = get_profile(profile).encoders
+    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
+    r = _rep(rep, arrays.sample_rate)
+    cfg = {"width": enc.width, "epochs_per_stack": enc.autoencoder_epochs, "batch_size": enc.batch_size,
+           "lr": 1e-3, "code": 128}
+    cfg.update(overrides)
+    payload = {"task": "audio_autoencoder", "data": data_key(pairs_dir), "representation": r.as_dict(),
+               "seed": int(seed), **cfg}
+    tr, te = arrays.index("train"), arrays.index("test")
+
+    def train(work: Path):
+        X = represent(r, arrays.wave_tensor())
+        torch.manual_seed(seed)
+        ae = M.AudioAutoencoder(tuple(X.shape[1:]), code=cfg["code"], width=cfg["width"])
+        hist = training.train_autoencoder(ae, X[tr], epochs_per_stack=cfg["epochs_per_stack"],
+                                          batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed, X_val=X[te],
+                                          checkpoint_dir=work, progress=progress)
+        with torch.no_grad():
+            xs = X[te].float()
+            rec = torch.cat([ae(xs[i:i + 256])["reconstruction"] for i in range(0, len(xs), 256)])
+            mse = float(torch.nn.functional.mse_loss(rec, ae.norm(xs.unsqueeze(1))))
+        return ae, {"test_mse": mse, "train_pairs": int(len(tr))}, hist.epochs
+
+    out = _store(data_dir).load_or_train("audio_autoencoder", payload, train, retrain=retrain)
+    out.rep, out.classes = r, arrays.classes
+    return out
+
+
+def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir="data", arrays=None,
+                     progress: bool = True, retrain: bool = False, **overrides) -> training.Trained:
+    """Chen et al.'s image classifier (Fig. 5) on frames of the train split, at the
+    profile's generated-image size, with random flips and shifts.
+
+    It plays Inception's role, and Inception learnt from a curated data set: so on a
+    SynthAV build (``train_on="clean"``, the default when the truth is known) it learns
+    only from the train frames that truly show their class; on other data, or with
+    ``train_on="all"``, from every train frame with its clip's label.  Metrics:
+    ``train_accuracy``, ``test_accuracy`` (all test frames) and, for SynthAV builds,
+    ``clean_test_accuracy`` (test frames that truly show their class).
+    """
+    enc = get_profile(profile).encoders
+    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
+    clean = _clean_frames(pairs_dir, arrays)
+    cfg = {"width": enc.width, "epochs": enc.image_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
+           "l2_fc": 0.015, "image_size": enc.image_size, "augment": True,
+           "train_on": "clean" if clean is not None else "all"}
+    cfg.update(overrides)
+    if cfg["train_on"] == "clean" and clean is None:
+        raise ValueError(f"{pairs_dir}: train_on='clean' needs SynthAV ground truth, which this build lacks")
+    payload = {"task": "image_classifier", "data": data_key(pairs_dir), "classes": arrays.classes,
+               "seed": int(seed), **cfg}
+    tr, te = arrays.index("train"), arrays.index("test")
+    if cfg["train_on"] == "clean":
+        tr = tr[clean[tr]]
+
+    def train(work: Path):
+        X = downsample(arrays.image_tensor(), cfg["image_size"])
+        y = arrays.label_tensor()
+        torch.manual_seed(seed)
+        model = M.ImageClassifier(len(arrays.classes), image_size=cfg["image_size"], width=cfg["width"])
+        hist = training.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                                       lr=cfg["lr"], l2_fc=cfg["l2_fc"], seed=seed, X_val=X[te], y_val=y[te],
+                                       checkpoint=work / "checkpoint.pt", progress=progress, desc="image classifier",
+                                       augment=training.augment_images if cfg["augment"] else None)
+        metrics = {"train_accuracy": training.accuracy(model, X[tr], y[tr]),
+                   "test_accuracy": training.accuracy(model, X[te], y[te]), "train_pairs": int(len(tr))}
+        if clean is not None:
+            ct = te[clean[te]]
+            metrics["clean_test_accuracy"] = training.accuracy(model, X[ct], y[ct])
+            metrics["clean_test_frames"] = int(len(ct))
+        return model, metrics, hist.epochs
+
+    out = _store(data_dir).load_or_train("image_classifier", payload, train, retrain=retrain)
+    out.classes = arrays.classes
+    return out
+
+
+def soundnet(pairs_dir, teacher: training.Trained, profile: str = "course", seed: int = 0, data_dir="data",
+             arrays=None, progress: bool = True, retrain: bool = False, **overrides) -> training.Trained:
+    """A SoundNet-style network on raw waveforms, taught by ``teacher`` (the image
+    classifier): on every train pair it learns to output the class distribution the
+    teacher sees in the paired frame — no sound labels are used, as in SoundNet.
+    Metrics: accuracy of its own predictions against the pairs' labels on the test split,
+    and agreement with the teacher there."""
+    enc = get_profile(profile).encoders
+    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
+    cfg = {"width": enc.width, "epochs": enc.soundnet_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
+           "max_train": enc.max_train}
+    cfg.update(overrides)
+    payload = {"task": "soundnet", "data": data_key(pairs_dir), "classes": arrays.classes,
+               "teacher": teacher.key, "seed": int(seed), **cfg}
+    tr, te = arrays.index("train"), arrays.index("test")
+    tr = tr[stratified_subset(arrays.labels[tr], cfg["max_train"], seed)]
+
+    def train(work: Path):
+        W = arrays.wave_tensor()
+        y = arrays.label_tensor()
+        T = training.predict(teacher.model, arrays.image_tensor())["probs"]
+        torch.manual_seed(seed)
+        model = M.SoundNet1D(len(arrays.classes), width=cfg["width"])
+        hist = training.fit_distillation(model, W[tr], T[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                                         lr=cfg["lr"], seed=seed, X_val=W[te], y_val=y[te],
+                                         checkpoint=work / "checkpoint.pt", progress=progress, desc="SoundNet")
+        p = training.predict(model, W[te])["probs"].argmax(1)
+        metrics = {"test_accuracy": float((p == y[te]).float().mean()),
+                   "teacher_agreement": float((p == T[te].argmax(1)).float().mean()), "train_pairs": int(len(tr))}
+        return model, metrics, hist.epochs
+
+    return _store(data_dir).load_or_train("soundnet", payload, train, retrain=retrain)
+
+
+# ----------------------------------------------------------------------------- using them
+def downsample(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Area-average ``(N, 3, H, W)`` images to ``size`` x ``size``."""
+    if images.shape[-1] == size:
+        return images
+    return torch.nn.functional.interpolate(images, size=(size, size), mode="area")
+
+
+def audio_embedding(trained: training.Trained, waves: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    """The 128-d sound encoding of ``waves`` by an audio classifier (S2I-C) or
+    autoencoder (S2I-A)."""
+    X = represent(trained.rep, waves)
+    return training.predict(trained.model, X, batch_size=batch_size)["embedding"]
+
+
+def soundnet_features(trained: training.Trained, waves: torch.Tensor, tap: str = "pool5") -> torch.Tensor:
+    """SoundNet-style features of ``waves`` at layer ``tap``, averaged over time."""
+    return training.predict(trained.model, waves, taps=(tap,))[tap]
+
+
+def _clean_frames(pairs_dir, arrays) -> Optional[np.ndarray]:
+    """For a SynthAV build: which pairs' frames truly show their class (None otherwise)."""
+    from . import cleaning
+    try:
+        corpus = cleaning.corpus_dir_of(pairs_dir)
+        truth = cleaning.pair_truth_table(arrays.df, corpus)
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+    return truth["frame_shows_source"].to_numpy(bool)
+
+
+def out_of_fold_probs(pairs_dir, kind: str, profile: str = "course", seed: int = 0, data_dir="data",
+                      arrays=None, rep: Union[str, "audio.AudioRep"] = "logmel", folds: int = 2,
+                      progress: bool = True, **overrides) -> np.ndarray:
+    """Class probabilities ``(N, classes)`` for every pair of the build, each predicted by
+    a model trained on the *other* folds' videos (``kind`` = ``"image"`` or ``"audio"``).
+
+    Wan et al. cleaned with classifiers trained on other data (Inception, SoundNet); a
+    classifier that had seen a pair would simply echo its (possibly wrong) label, so the
+    course uses cross-fitting instead: split the videos into ``folds`` groups, train on
+    all but one, predict the held-out one.  ``overrides`` may set ``epochs``, ``width``
+    or ``batch_size``.
+    """
+    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
+    enc = get_profile(profile).encoders
+    videos = np.array(sorted(arrays.df["video_id"].unique()))
+    rng = np.random.default_rng(seed + 7)
+    fold_of_video = dict(zip(rng.permutation(videos), np.arange(len(videos)) % folds))
+    fold = arrays.df["video_id"].map(fold_of_video).to_numpy()
+    probs = np.zeros((len(arrays), len(arrays.classes)), np.float32)
+    y = arrays.label_tensor()
+    if kind == "image":
+        X = downsample(arrays.image_tensor(), enc.image_size)
+    elif kind == "audio":
+        X = represent(_rep(rep, arrays.sample_rate), arrays.wave_tensor())
+    else:
+        raise ValueError(f"kind must be 'image' or 'audio', got {kind!r}")
+    store = _store(data_dir)
+    cfg = {"width": enc.width, "batch_size": enc.batch_size,
+           "epochs": enc.image_epochs if kind == "image" else enc.audio_epochs}
+    cfg.update(overrides)
+    for k in range(folds):
+        tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        payload = {"task": f"{kind}_fold", "data": data_key(pairs_dir), "fold": k, "folds": folds,
+                   "seed": int(seed), **cfg,
+                   "representation": _rep(rep, arrays.sample_rate).as_dict() if kind == "audio" else None,
+                   "image_size": enc.image_size if kind == "image" else None}
+
+        def train(work: Path, tr=tr, k=k):
+            torch.manual_seed(seed + k)
+            if kind == "image":
+                model = M.ImageClassifier(len(arrays.classes), image_size=enc.image_size, width=cfg["width"])
+            else:
+                model = M.AudioClassifier(tuple(X.shape[1:]), len(arrays.classes), depth=4, width=cfg["width"])
+            hist = training.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"],
+                                           batch_size=cfg["batch_size"], seed=seed + k,
+                                           augment=training.augment_images if kind == "image" else None,
+                                           checkpoint=work / "checkpoint.pt", progress=progress,
+                                           desc=f"{kind} fold {k + 1}/{folds}")
+            return model, {"held_out_accuracy": training.accuracy(model, X[te], y[te])}, hist.epochs
+
+        trained = store.load_or_train(f"{kind}_fold", payload, train)
+        probs[te] = training.predict(trained.model, X[te])["probs"].numpy()
+    return probs

@@ -1,0 +1,88 @@
+"""The course's encoders on a tiny SynthAV build: they learn, they are cached, and a
+changed configuration retrains instead of loading a stale model."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from s2i_lib import audio, datasets, encoders, synthav
+from s2i_lib.building import BuildConfig, build
+from s2i_lib.profiles import SynthAVSize
+
+CLASSES = ("dog", "drum", "plane")
+FAST = dict(width=8, batch_size=16)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """Three scene classes x 12 clips of 3 s, built into 0.5 s pairs (about 200)."""
+    root = tmp_path_factory.mktemp("encoders")
+    size = SynthAVSize(clips_per_class=12, clip_seconds=3.0, fps=8, frame_size=32, classes=CLASSES, defect_rate=0.3)
+    corpus = synthav.generate_corpus("scenes", size, out=root / "corpus", seed=1, workers=1, progress=False)
+    pairs = root / "pairs"
+    build(corpus, "synthav", pairs, BuildConfig(segment=0.5, image_size=32, test_fraction=0.25, seed=1),
+          progress=False)
+    return pairs, root / "data", datasets.load_arrays(pairs, progress=False)
+
+
+def test_load_arrays_matches_the_manifest_and_is_cached(tiny):
+    pairs, _, arr = tiny
+    assert arr.waves.shape == (len(arr.df), 11025) and arr.images.shape[1:] == (3, 32, 32)
+    assert arr.classes == sorted(CLASSES) and set(arr.split) == {"train", "test"}
+    assert len(list(pairs.glob("arrays-*.npz"))) == 1
+    again = datasets.load_arrays(pairs, progress=False)
+    assert np.array_equal(again.waves, arr.waves) and np.array_equal(again.labels, arr.labels)
+
+
+def test_audio_classifier_beats_chance_and_is_reused(tiny):
+    pairs, data, arr = tiny
+    a = encoders.audio_classifier(pairs, "logmel", depth=4, profile="smoke", data_dir=data, arrays=arr,
+                                  epochs=10, max_train=None, progress=False, **FAST)
+    assert not a.loaded
+    chance = 1 / len(CLASSES)
+    assert a.metrics["test_accuracy"] > chance + 0.25, a.metrics
+    b = encoders.audio_classifier(pairs, "logmel", depth=4, profile="smoke", data_dir=data, arrays=arr,
+                                  epochs=10, max_train=None, progress=False, **FAST)
+    assert b.loaded and b.metrics == a.metrics and b.path == a.path
+    emb = encoders.audio_embedding(b, arr.wave_tensor()[:5])
+    assert emb.shape == (5, 128)
+    # another hop length is another configuration: trained anew, never the cached model
+    other = audio.representation("logmel", hop_length=128)
+    c = encoders.audio_classifier(pairs, other, depth=4, profile="smoke", data_dir=data, arrays=arr,
+                                  epochs=1, max_train=None, progress=False, **FAST)
+    assert not c.loaded and c.path != a.path and c.model.config["in_shape"][1] > a.model.config["in_shape"][1]
+
+
+def test_image_classifier_and_soundnet_distillation(tiny):
+    pairs, data, arr = tiny
+    img = encoders.image_classifier(pairs, profile="smoke", data_dir=data, arrays=arr, epochs=8, progress=False,
+                                    **FAST)
+    chance = 1 / len(CLASSES)
+    assert img.metrics["test_accuracy"] > chance + 0.25, img.metrics
+    assert "clean_test_accuracy" in img.metrics      # SynthAV build: the truth is known
+    snd = encoders.soundnet(pairs, img, profile="smoke", data_dir=data, arrays=arr, epochs=8, max_train=None,
+                            progress=False, **FAST)
+    assert snd.metrics["teacher_agreement"] > chance + 0.15, snd.metrics
+    feats = encoders.soundnet_features(snd, arr.wave_tensor()[:4], tap="pool5")
+    assert feats.shape[0] == 4 and feats.ndim == 2
+
+
+def test_autoencoder_code(tiny):
+    pairs, data, arr = tiny
+    ae = encoders.audio_autoencoder(pairs, "logmel", profile="smoke", data_dir=data, arrays=arr,
+                                    epochs_per_stack=2, progress=False, **FAST)
+    assert encoders.audio_embedding(ae, arr.wave_tensor()[:3]).shape == (3, 128)
+    assert np.isfinite(ae.metrics["test_mse"])
+
+
+def test_out_of_fold_probabilities_cover_every_pair(tiny):
+    pairs, data, arr = tiny
+    p = encoders.out_of_fold_probs(pairs, "image", profile="smoke", data_dir=data, arrays=arr, progress=False,
+                                   epochs=8, **FAST)
+    assert p.shape == (len(arr), len(CLASSES))
+    assert np.allclose(p.sum(1), 1.0, atol=1e-4)
+    # held-out predictions are still better than chance on a learnable corpus
+    assert (p.argmax(1) == arr.labels).mean() > 0.5
+    with pytest.raises(ValueError, match="kind must be"):
+        encoders.out_of_fold_probs(pairs, "video", profile="smoke", data_dir=data, arrays=arr, progress=False)
