@@ -21,6 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
+import time
+
 import numpy as np
 import torch
 
@@ -108,6 +110,7 @@ def audio_classifier(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", de
     tr = tr[stratified_subset(arrays.labels[tr], cfg["max_train"], seed)]
 
     def train(work: Path):
+        t0 = time.time()
         X = represent(r, arrays.wave_tensor())
         y = arrays.label_tensor()
         torch.manual_seed(seed)
@@ -119,7 +122,7 @@ def audio_classifier(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", de
                                        desc=f"{r.label} {depth}-conv")
         metrics = {"train_accuracy": training.accuracy(model, X[tr], y[tr]),
                    "test_accuracy": training.accuracy(model, X[te], y[te]),
-                   "train_pairs": int(len(tr)), "test_pairs": int(len(te))}
+                   "train_pairs": int(len(tr)), "test_pairs": int(len(te)), "train_seconds": time.time() - t0}
         return model, metrics, hist.epochs
 
     out = _store(data_dir).load_or_train("audio_classifier", payload, train, retrain=retrain)
@@ -143,6 +146,7 @@ def audio_autoencoder(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", p
     tr, te = arrays.index("train"), arrays.index("test")
 
     def train(work: Path):
+        t0 = time.time()
         X = represent(r, arrays.wave_tensor())
         torch.manual_seed(seed)
         ae = M.AudioAutoencoder(tuple(X.shape[1:]), code=cfg["code"], width=cfg["width"])
@@ -153,7 +157,7 @@ def audio_autoencoder(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", p
             xs = X[te].float()
             rec = torch.cat([ae(xs[i:i + 256])["reconstruction"] for i in range(0, len(xs), 256)])
             mse = float(torch.nn.functional.mse_loss(rec, ae.norm(xs.unsqueeze(1))))
-        return ae, {"test_mse": mse, "train_pairs": int(len(tr))}, hist.epochs
+        return ae, {"test_mse": mse, "train_pairs": int(len(tr)), "train_seconds": time.time() - t0}, hist.epochs
 
     out = _store(data_dir).load_or_train("audio_autoencoder", payload, train, retrain=retrain)
     out.rep, out.classes = r, arrays.classes
@@ -188,6 +192,7 @@ def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir
         tr = tr[clean[tr]]
 
     def train(work: Path):
+        t0 = time.time()
         X = downsample(arrays.image_tensor(), cfg["image_size"])
         y = arrays.label_tensor()
         torch.manual_seed(seed)
@@ -197,7 +202,8 @@ def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir
                                        checkpoint=work / "checkpoint.pt", progress=progress, desc="image classifier",
                                        augment=training.augment_images if cfg["augment"] else None)
         metrics = {"train_accuracy": training.accuracy(model, X[tr], y[tr]),
-                   "test_accuracy": training.accuracy(model, X[te], y[te]), "train_pairs": int(len(tr))}
+                   "test_accuracy": training.accuracy(model, X[te], y[te]), "train_pairs": int(len(tr)),
+                   "train_seconds": time.time() - t0}
         if clean is not None:
             ct = te[clean[te]]
             metrics["clean_test_accuracy"] = training.accuracy(model, X[ct], y[ct])
@@ -227,6 +233,7 @@ def soundnet(pairs_dir, teacher: training.Trained, profile: str = "course", seed
     tr = tr[stratified_subset(arrays.labels[tr], cfg["max_train"], seed)]
 
     def train(work: Path):
+        t0 = time.time()
         W = arrays.wave_tensor()
         y = arrays.label_tensor()
         T = training.predict(teacher.model, arrays.image_tensor())["probs"]
@@ -237,7 +244,8 @@ def soundnet(pairs_dir, teacher: training.Trained, profile: str = "course", seed
                                          checkpoint=work / "checkpoint.pt", progress=progress, desc="SoundNet")
         p = training.predict(model, W[te])["probs"].argmax(1)
         metrics = {"test_accuracy": float((p == y[te]).float().mean()),
-                   "teacher_agreement": float((p == T[te].argmax(1)).float().mean()), "train_pairs": int(len(tr))}
+                   "teacher_agreement": float((p == T[te].argmax(1)).float().mean()), "train_pairs": int(len(tr)),
+                   "train_seconds": time.time() - t0}
         return model, metrics, hist.epochs
 
     return _store(data_dir).load_or_train("soundnet", payload, train, retrain=retrain)
@@ -283,8 +291,8 @@ def out_of_fold_probs(pairs_dir, kind: str, profile: str = "course", seed: int =
     Wan et al. cleaned with classifiers trained on other data (Inception, SoundNet); a
     classifier that had seen a pair would simply echo its (possibly wrong) label, so the
     course uses cross-fitting instead: split the videos into ``folds`` groups, train on
-    all but one, predict the held-out one.  ``overrides`` may set ``epochs``, ``width``
-    or ``batch_size``.
+    all but one, predict the held-out one.  ``overrides`` may set ``epochs``, ``width``,
+    ``batch_size`` or ``max_train`` (default: the profile's cap for sounds, none for images).
     """
     arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
     enc = get_profile(profile).encoders
@@ -302,14 +310,16 @@ def out_of_fold_probs(pairs_dir, kind: str, profile: str = "course", seed: int =
         raise ValueError(f"kind must be 'image' or 'audio', got {kind!r}")
     store = _store(data_dir)
     cfg = {"width": enc.width, "batch_size": enc.batch_size,
-           "epochs": enc.image_epochs if kind == "image" else enc.audio_epochs}
+           "epochs": enc.image_epochs if kind == "image" else enc.audio_epochs,
+           "max_train": None if kind == "image" else enc.max_train}
     cfg.update(overrides)
     for k in range(folds):
         tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        tr = tr[stratified_subset(arrays.labels[tr], cfg["max_train"], seed + k)]
         payload = {"task": f"{kind}_fold", "data": data_key(pairs_dir), "fold": k, "folds": folds,
                    "seed": int(seed), **cfg,
                    "representation": _rep(rep, arrays.sample_rate).as_dict() if kind == "audio" else None,
-                   "image_size": enc.image_size if kind == "image" else None}
+                   "image_size": enc.image_size if kind == "image" else None, "augment": kind == "image"}
 
         def train(work: Path, tr=tr, k=k):
             torch.manual_seed(seed + k)

@@ -57,8 +57,8 @@ class EncoderSize:
     """
     width: int = 16
     batch_size: int = 64
-    audio_epochs: int = 8
-    max_train: Optional[int] = 1200
+    audio_epochs: int = 6
+    max_train: Optional[int] = 1000
     image_epochs: int = 10
     image_size: int = 32
     autoencoder_epochs: int = 3     # per stack
