@@ -1,4 +1,5 @@
 """Conventions of the project itself: pins in step, notebooks committed clean."""
+import ast
 import json
 import re
 import tomllib
@@ -30,9 +31,16 @@ def test_source_notebook_is_clean_and_parametrised(nb):
     assert len(params) == 1, f"{nb.name}: needs exactly one cell tagged `parameters`"
     src = "".join(params[0]["source"])
     assert 'PROFILE = "course"' in src
-    # plain literals only: every line is NAME = literal (or a comment)
-    for line in src.splitlines():
-        if line.strip() and not line.strip().startswith("#"):
-            assert re.match(r"^[A-Z_][A-Z0-9_]* = (\"[^\"]*\"|'[^']*'|-?\d+(\.\d+)?|True|False|None)\s*(#.*)?$", line), line
+    # plain independent literals only: each statement is NAME = literal (a number, string,
+    # bool, None, or a list of those), one per line; nothing computed, nothing imported
+    tree = ast.parse(src)
+    for stmt in tree.body:
+        line = ast.get_source_segment(src, stmt)
+        assert isinstance(stmt, ast.Assign) and len(stmt.targets) == 1, line
+        assert isinstance(stmt.targets[0], ast.Name) and re.match(r"^[A-Z_][A-Z0-9_]*$", stmt.targets[0].id), line
+        assert stmt.lineno == stmt.end_lineno, f"one line per parameter: {line}"
+        value = ast.literal_eval(stmt.value)     # raises on anything that is not a literal
+        items = value if isinstance(value, list) else [value]
+        assert all(isinstance(v, (int, float, str, bool, type(None))) for v in items), line
     first = data["cells"][0]
     assert first["cell_type"] == "markdown" and "".join(first["source"]).startswith("# ")
