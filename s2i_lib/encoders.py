@@ -337,3 +337,35 @@ def out_of_fold_probs(pairs_dir, kind: str, profile: str = "course", seed: int =
         trained = store.load_or_train(f"{kind}_fold", payload, train)
         probs[te] = training.predict(trained.model, X[te])["probs"].numpy()
     return probs
+
+
+def cleaned_pairs(suite: str, rule: str = "top1", profile: str = "course", seed: int = 0, data_dir="data",
+                  workers: int = 2, progress: bool = True, arrays=None, probs=None) -> Path:
+    """The pair set of :func:`course_pairs` cleaned by classifier agreement (notebook 02,
+    section 7): ``<data_dir>/pairs/<suite>-<profile>-seed<seed>-clean-<rule>``.
+
+    Made if missing or stale (its ``cleaning.json`` records the source manifest's hash):
+    out-of-fold image and sound classifiers (loaded from the model store or trained) judge
+    every pair, and the pairs whose labels agree under ``rule`` are written with
+    :func:`s2i_lib.cleaning.write_cleaned`.  ``probs`` may pass ``(image_probs,
+    audio_probs)`` already computed.
+    """
+    from . import cleaning
+    src = course_pairs(suite, profile, seed, data_dir, workers, progress=progress)
+    out = src.parent / f"{src.name}-clean-{rule}"
+    source_sha = training.file_sha256(src / "manifest.csv")
+    if (out / "cleaning.json").exists():
+        done = cleaning.load_cleaning(out)
+        if done.get("source_manifest_sha256") == source_sha and done.get("rule") == rule:
+            return out
+    arrays = arrays if arrays is not None else datasets.load_arrays(src, progress=progress)
+    if probs is None:
+        probs = (out_of_fold_probs(src, "image", profile, seed, data_dir, arrays=arrays, progress=progress),
+                 out_of_fold_probs(src, "audio", profile, seed, data_dir, arrays=arrays, progress=progress))
+    p_img, p_snd = probs
+    keep = cleaning.agreement(p_img, p_snd, rule)
+    preds = {"image_pred": [arrays.classes[i] for i in p_img.argmax(1)],
+             "audio_pred": [arrays.classes[i] for i in p_snd.argmax(1)]}
+    info = {"image": "out-of-fold image classifiers (2 folds by video)",
+            "audio": "out-of-fold LMS sound classifiers (2 folds by video)", "seed": seed, "profile": profile}
+    return cleaning.write_cleaned(src, out, keep, rule=rule, predictions=preds, info=info)
