@@ -23,7 +23,7 @@ help:
 	@echo "make reproduce [PROFILE=course|smoke|paper]  -- set up, then execute every notebook into results/<PROFILE>/"
 	@echo "make test                                    -- set up, then unit tests + every notebook (smoke) + nbval"
 	@echo "make lab                                     -- JupyterLab on notebooks/"
-	@echo "make bench                                   -- time the data path against the profiles' budgets"
+	@echo "make bench                                   -- time the data path and notebook 02's models against the budgets"
 
 $(STAMP): pyproject.toml Makefile
 	@echo ">> setting up the environment in $(VENV)"
@@ -54,6 +54,7 @@ unit: setup
 
 bench: setup
 	$(PY) tests/benchmarks/bench_data.py
+	$(PY) tests/benchmarks/bench_audio.py
 
 lab: setup
 	env -u S2I_HEADLESS $(VENV)/bin/jupyter lab notebooks/

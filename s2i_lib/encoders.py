@@ -14,6 +14,10 @@ otherwise trains it within the profile's budget (``profile.encoders``) and store
   classifier on the paired frames, with layer taps such as ``pool5``
 - :func:`out_of_fold_probs` class probabilities for every pair from models that never saw
   its video (two folds by video), for cleaning pairs by classifier agreement
+- :func:`cleaned_pairs`     the pair sets cleaned by classifier agreement
+
+Every function takes ``device="auto"``: training and inference run on a GPU when torch
+sees one, on the CPU otherwise (the stored weights are the same either way).
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ import torch
 from . import audio, building, datasets, synthav, training
 from . import models as M
 from .profiles import get_profile
-from .runs import resolve
+from .runs import pick_device, resolve
 
 IMAGE_ENCODER_NOTE = ("image classifier of notebook 02 (6 conv + 3 FC, trained on SynthAV frames), "
                       "the course's stand-in for Inception-v3")
@@ -71,9 +75,11 @@ def _rep(rep: Union[str, "audio.AudioRep"], sample_rate: int) -> "audio.AudioRep
 
 
 @torch.no_grad()
-def represent(rep: "audio.AudioRep", waves: torch.Tensor, batch_size: int = 512, device: str = "cpu") -> torch.Tensor:
-    """``rep`` applied to a batch of waveforms ``(N, S)`` in chunks -> ``(N, F, T)``."""
-    out = [rep(waves[i:i + batch_size].to(device)).cpu() for i in range(0, len(waves), batch_size)]
+def represent(rep: "audio.AudioRep", waves: torch.Tensor, batch_size: int = 512, device: str = "auto") -> torch.Tensor:
+    """``rep`` applied to a batch of waveforms ``(N, S)`` in chunks (on a GPU when there is
+    one) -> ``(N, F, T)`` on the CPU."""
+    dev = pick_device(device)
+    out = [rep(waves[i:i + batch_size].to(dev)).cpu() for i in range(0, len(waves), batch_size)]
     return torch.cat(out) if out else torch.empty(0)
 
 
@@ -91,7 +97,8 @@ def stratified_subset(labels: np.ndarray, limit: Optional[int], seed: int) -> np
 # ----------------------------------------------------------------------------- recipes
 def audio_classifier(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", depth: int = 4,
                      profile: str = "course", seed: int = 0, data_dir="data", arrays=None,
-                     progress: bool = True, retrain: bool = False, **overrides) -> training.Trained:
+                     progress: bool = True, retrain: bool = False, device: str = "auto",
+                     **overrides) -> training.Trained:
     """Chen et al.'s sound classifier (Fig. 4) trained on the train split of ``pairs_dir``.
 
     ``overrides`` may change ``width``, ``epochs``, ``batch_size``, ``lr``, ``l2_fc`` or
@@ -115,7 +122,7 @@ def audio_classifier(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", de
         y = arrays.label_tensor()
         torch.manual_seed(seed)
         shape = tuple(X.shape[1:])
-        model = M.AudioClassifier(shape, len(arrays.classes), depth=depth, width=cfg["width"])
+        model = M.AudioClassifier(shape, len(arrays.classes), depth=depth, width=cfg["width"]).to(pick_device(device))
         hist = training.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
                                        lr=cfg["lr"], l2_fc=cfg["l2_fc"], seed=seed, X_val=X[te], y_val=y[te],
                                        checkpoint=work / "checkpoint.pt", progress=progress,
@@ -126,13 +133,14 @@ def audio_classifier(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", de
         return model, metrics, hist.epochs
 
     out = _store(data_dir).load_or_train("audio_classifier", payload, train, retrain=retrain)
+    out.model.to(pick_device(device))
     out.rep, out.classes = r, arrays.classes
     return out
 
 
 def audio_autoencoder(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", profile: str = "course",
                       seed: int = 0, data_dir="data", arrays=None, progress: bool = True,
-                      retrain: bool = False, **overrides) -> training.Trained:
+                      retrain: bool = False, device: str = "auto", **overrides) -> training.Trained:
     """Chen et al.'s stacked conv/deconv autoencoder (S2I-A), trained stack by stack on
     the train split.  Metrics: validation MSE (normalised units) on the test split."""
     enc = get_profile(profile).encoders
@@ -149,23 +157,26 @@ def audio_autoencoder(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", p
         t0 = time.time()
         X = represent(r, arrays.wave_tensor())
         torch.manual_seed(seed)
-        ae = M.AudioAutoencoder(tuple(X.shape[1:]), code=cfg["code"], width=cfg["width"])
+        ae = M.AudioAutoencoder(tuple(X.shape[1:]), code=cfg["code"], width=cfg["width"]).to(pick_device(device))
         hist = training.train_autoencoder(ae, X[tr], epochs_per_stack=cfg["epochs_per_stack"],
                                           batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed, X_val=X[te],
                                           checkpoint_dir=work, progress=progress)
         with torch.no_grad():
             xs = X[te].float()
-            rec = torch.cat([ae(xs[i:i + 256])["reconstruction"] for i in range(0, len(xs), 256)])
-            mse = float(torch.nn.functional.mse_loss(rec, ae.norm(xs.unsqueeze(1))))
+            rec = torch.cat([ae(xs[i:i + 256].to(pick_device(device)))["reconstruction"].cpu()
+                             for i in range(0, len(xs), 256)])
+            mse = float(torch.nn.functional.mse_loss(rec, ae.norm(xs.unsqueeze(1).to(pick_device(device))).cpu()))
         return ae, {"test_mse": mse, "train_pairs": int(len(tr)), "train_seconds": time.time() - t0}, hist.epochs
 
     out = _store(data_dir).load_or_train("audio_autoencoder", payload, train, retrain=retrain)
+    out.model.to(pick_device(device))
     out.rep, out.classes = r, arrays.classes
     return out
 
 
 def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir="data", arrays=None,
-                     progress: bool = True, retrain: bool = False, **overrides) -> training.Trained:
+                     progress: bool = True, retrain: bool = False, device: str = "auto",
+                     **overrides) -> training.Trained:
     """Chen et al.'s image classifier (Fig. 5) on frames of the train split, at the
     profile's generated-image size, with random flips and shifts.
 
@@ -196,7 +207,7 @@ def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir
         X = downsample(arrays.image_tensor(), cfg["image_size"])
         y = arrays.label_tensor()
         torch.manual_seed(seed)
-        model = M.ImageClassifier(len(arrays.classes), image_size=cfg["image_size"], width=cfg["width"])
+        model = M.ImageClassifier(len(arrays.classes), image_size=cfg["image_size"], width=cfg["width"]).to(pick_device(device))
         hist = training.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
                                        lr=cfg["lr"], l2_fc=cfg["l2_fc"], seed=seed, X_val=X[te], y_val=y[te],
                                        checkpoint=work / "checkpoint.pt", progress=progress, desc="image classifier",
@@ -211,12 +222,14 @@ def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir
         return model, metrics, hist.epochs
 
     out = _store(data_dir).load_or_train("image_classifier", payload, train, retrain=retrain)
+    out.model.to(pick_device(device))
     out.classes = arrays.classes
     return out
 
 
 def soundnet(pairs_dir, teacher: training.Trained, profile: str = "course", seed: int = 0, data_dir="data",
-             arrays=None, progress: bool = True, retrain: bool = False, **overrides) -> training.Trained:
+             arrays=None, progress: bool = True, retrain: bool = False, device: str = "auto",
+             **overrides) -> training.Trained:
     """A SoundNet-style network on raw waveforms, taught by ``teacher`` (the image
     classifier): on every train pair it learns to output the class distribution the
     teacher sees in the paired frame — no sound labels are used, as in SoundNet.
@@ -238,7 +251,7 @@ def soundnet(pairs_dir, teacher: training.Trained, profile: str = "course", seed
         y = arrays.label_tensor()
         T = training.predict(teacher.model, arrays.image_tensor())["probs"]
         torch.manual_seed(seed)
-        model = M.SoundNet1D(len(arrays.classes), width=cfg["width"])
+        model = M.SoundNet1D(len(arrays.classes), width=cfg["width"]).to(pick_device(device))
         hist = training.fit_distillation(model, W[tr], T[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
                                          lr=cfg["lr"], seed=seed, X_val=W[te], y_val=y[te],
                                          checkpoint=work / "checkpoint.pt", progress=progress, desc="SoundNet")
@@ -248,7 +261,9 @@ def soundnet(pairs_dir, teacher: training.Trained, profile: str = "course", seed
                    "train_seconds": time.time() - t0}
         return model, metrics, hist.epochs
 
-    return _store(data_dir).load_or_train("soundnet", payload, train, retrain=retrain)
+    out = _store(data_dir).load_or_train("soundnet", payload, train, retrain=retrain)
+    out.model.to(pick_device(device))
+    return out
 
 
 # ----------------------------------------------------------------------------- using them
@@ -284,7 +299,7 @@ def _clean_frames(pairs_dir, arrays) -> Optional[np.ndarray]:
 
 def out_of_fold_probs(pairs_dir, kind: str, profile: str = "course", seed: int = 0, data_dir="data",
                       arrays=None, rep: Union[str, "audio.AudioRep"] = "logmel", folds: int = 2,
-                      progress: bool = True, **overrides) -> np.ndarray:
+                      progress: bool = True, device: str = "auto", **overrides) -> np.ndarray:
     """Class probabilities ``(N, classes)`` for every pair of the build, each predicted by
     a model trained on the *other* folds' videos (``kind`` = ``"image"`` or ``"audio"``).
 
@@ -327,6 +342,7 @@ def out_of_fold_probs(pairs_dir, kind: str, profile: str = "course", seed: int =
                 model = M.ImageClassifier(len(arrays.classes), image_size=enc.image_size, width=cfg["width"])
             else:
                 model = M.AudioClassifier(tuple(X.shape[1:]), len(arrays.classes), depth=4, width=cfg["width"])
+            model.to(pick_device(device))
             hist = training.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"],
                                            batch_size=cfg["batch_size"], seed=seed + k,
                                            augment=training.augment_images if kind == "image" else None,
@@ -335,6 +351,7 @@ def out_of_fold_probs(pairs_dir, kind: str, profile: str = "course", seed: int =
             return model, {"held_out_accuracy": training.accuracy(model, X[te], y[te])}, hist.epochs
 
         trained = store.load_or_train(f"{kind}_fold", payload, train)
+        trained.model.to(pick_device(device))
         probs[te] = training.predict(trained.model, X[te])["probs"].numpy()
     return probs
 

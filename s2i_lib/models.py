@@ -50,8 +50,8 @@ class Standardize(nn.Module):
     @torch.no_grad()
     def fit(self, x: torch.Tensor) -> "Standardize":
         x = x.float()
-        self.mean.copy_(x.mean())
-        self.std.copy_(x.std().clamp_min(1e-8))
+        self.mean.copy_(x.mean().to(self.mean.device))
+        self.std.copy_(x.std().clamp_min(1e-8).to(self.std.device))
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -53,6 +53,11 @@ class History:
         return self.epochs[-1] if self.epochs else {}
 
 
+def device_of(model: nn.Module) -> torch.device:
+    """Where ``model``'s weights live (the device its batches are moved to)."""
+    return next(model.parameters()).device
+
+
 def _save_atomic(obj, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(obj, tmp)
@@ -77,11 +82,13 @@ def train_loop(model: nn.Module, params, num_items: int, step: Callable[[torch.T
     opt = torch.optim.Adam(params, lr=lr, betas=tuple(betas))
     history, start = History(), 0
     if checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, weights_only=False)
+        state = torch.load(checkpoint, weights_only=False, map_location=device_of(model))
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history.epochs = state["history"]
-        torch.set_rng_state(state["rng"])
+        torch.set_rng_state(state["rng"].cpu())
+        if state.get("cuda_rng") and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
         start = state["epoch"]
     done_now = 0
     for epoch in range(start, epochs):
@@ -111,7 +118,9 @@ def train_loop(model: nn.Module, params, num_items: int, step: Callable[[torch.T
         if checkpoint is not None:
             Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
             _save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "history": history.epochs,
-                          "rng": torch.get_rng_state(), "epoch": epoch + 1}, Path(checkpoint))
+                          "rng": torch.get_rng_state(), "epoch": epoch + 1,
+                          "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
+                         Path(checkpoint))
     model.eval()
     return history
 
@@ -124,14 +133,14 @@ def fc_l2(model: nn.Module) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, X: torch.Tensor, batch_size: int = 256, key: str = "logits",
+def predict(model: nn.Module, X: torch.Tensor, batch_size: int = 256,
             taps: Sequence[str] = ()) -> Dict[str, torch.Tensor]:
     """Run ``model`` over ``X`` in eval mode; returns ``probs`` (softmax of the logits),
     ``embedding`` and any requested taps, each concatenated over batches."""
     model.eval()
     outs: Dict[str, list] = {}
     for i in range(0, len(X), batch_size):
-        xb = X[i:i + batch_size].float()
+        xb = X[i:i + batch_size].to(device_of(model)).float()
         o = model(xb, taps=taps) if taps else model(xb)
         if "logits" in o:
             o["probs"] = F.softmax(o["logits"], dim=1)
@@ -170,9 +179,9 @@ def fit_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, epochs
         model.norm.fit(X)
 
     def step(idx):
-        xb = X[idx].float()
+        xb = X[idx].to(device_of(model)).float()
         out = model(augment(xb) if augment is not None else xb)
-        return F.cross_entropy(out["logits"], y[idx]) + l2_fc * fc_l2(model)
+        return F.cross_entropy(out["logits"], y[idx].to(xb.device)) + l2_fc * fc_l2(model)
 
     def end(epoch):
         return {"val_accuracy": accuracy(model, X_val, y_val)} if X_val is not None else {}
@@ -192,8 +201,9 @@ def fit_distillation(student: nn.Module, X: torch.Tensor, teacher_probs: torch.T
         student.norm.fit(X)
 
     def step(idx):
-        logp = F.log_softmax(student(X[idx].float())["logits"], dim=1)
-        return F.kl_div(logp, teacher_probs[idx], reduction="batchmean")
+        dev = device_of(student)
+        logp = F.log_softmax(student(X[idx].to(dev).float())["logits"], dim=1)
+        return F.kl_div(logp, teacher_probs[idx].to(dev), reduction="batchmean")
 
     def end(epoch):
         return {"val_accuracy": accuracy(student, X_val, y_val)} if X_val is not None else {}
@@ -215,13 +225,13 @@ def train_autoencoder(ae: M.AudioAutoencoder, X: torch.Tensor, *, epochs_per_sta
     history = History()
     for stack in range(4):
         def step(idx, stack=stack):
-            return ae.stack_loss(X[idx].float(), stack)
+            return ae.stack_loss(X[idx].to(device_of(ae)).float(), stack)
 
         def end(epoch, stack=stack):
             if X_val is None:
                 return {"stack": stack + 1}
             with torch.no_grad():
-                xs = X_val[:512].float()
+                xs = X_val[:512].to(device_of(ae)).float()
                 rec = ae(xs)["reconstruction"]
                 return {"stack": stack + 1, "val_mse": float(F.mse_loss(rec, ae.norm(xs.unsqueeze(1))))}
 
@@ -289,7 +299,7 @@ class ModelStore:
         if canonical(stored.get("payload")) != canonical(payload):
             return None
         model = M.from_config(stored["model"])
-        model.load_state_dict(torch.load(p / "model.pt", weights_only=True))
+        model.load_state_dict(torch.load(p / "model.pt", weights_only=True, map_location="cpu"))
         model.eval()
         metrics = json.loads((p / "metrics.json").read_text()) if (p / "metrics.json").exists() else {}
         hist = json.loads((p / "history.json").read_text()) if (p / "history.json").exists() else []
