@@ -1,0 +1,152 @@
+"""The GAN toolkit: shapes of every generator / discriminator / loss combination, spectral
+normalisation, the gradient penalty against finite differences, the GAN-CLS objective, and
+wrong-pair samplers."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from s2i_lib import gan
+
+COND = 12
+
+
+@pytest.mark.parametrize("residual", [False, True])
+@pytest.mark.parametrize("shape,channels", [((32, 32), 3), ((64, 64), 3), ((128, 44), 1)])
+def test_generator_shapes_and_range(residual, shape, channels):
+    g = gan.CondGenerator(COND, z_dim=16, proj_dim=8, out_shape=shape, out_channels=channels, width=8,
+                          residual=residual)
+    x = g(g.noise(3), torch.randn(3, COND))
+    assert x.shape == (3, channels, *shape)
+    assert x.min() >= -1 and x.max() <= 1
+
+
+def test_unconditional_generator():
+    g = gan.CondGenerator(0, z_dim=16, out_shape=(32, 32), width=8)
+    assert g(g.noise(2)).shape == (2, 3, 32, 32)
+
+
+@pytest.mark.parametrize("cond,sn,aux", list(itertools.product(["concat", "projection", "none"], [False, True], [0, 5])))
+def test_discriminator_and_every_loss(cond, sn, aux):
+    d = gan.CondDiscriminator(COND, in_shape=(32, 32), width=8, cond=cond, proj_dim=8, aux_classes=aux, sn=sn,
+                              norm="none" if sn else "bn")
+    g = gan.CondGenerator(COND, z_dim=16, out_shape=(32, 32), width=8)
+    c = torch.randn(4, COND)
+    real, fake = torch.rand(4, 3, 32, 32) * 2 - 1, g(g.noise(4), c)
+    out_r, out_f, out_w = d(real, c), d(fake, c), d(real, c.roll(1, 0))
+    assert out_r["adv"].shape == (4,) and out_r["h"].shape[0] == 4
+    assert (out_r["cls"] is None) == (aux == 0)
+    if aux:
+        assert out_r["cls"].shape == (4, aux)
+    for kind in gan.LOSSES:
+        ld = gan.gan_cls_d_loss(kind, out_r["adv"], out_f["adv"], out_w["adv"])
+        lg = gan.g_loss(kind, out_f["adv"])
+        assert ld.shape == () and lg.shape == () and torch.isfinite(ld) and torch.isfinite(lg)
+    gan.g_loss("hinge", out_f["adv"]).backward()
+    assert all(p.grad is not None for p in g.parameters() if p.requires_grad)
+
+
+def test_rectangular_discriminator_for_spectrograms():
+    d = gan.CondDiscriminator(COND, in_shape=(128, 44), in_channels=1, width=8)
+    assert d(torch.randn(2, 1, 128, 44), torch.randn(2, COND))["adv"].shape == (2,)
+
+
+def test_bad_switches_are_refused():
+    with pytest.raises(ValueError, match="cond must be"):
+        gan.CondDiscriminator(COND, cond="film")
+    with pytest.raises(ValueError, match="needs cond_dim"):
+        gan.CondDiscriminator(0, cond="projection")
+    with pytest.raises(ValueError, match="unknown loss"):
+        gan.g_loss("lsgan", torch.zeros(2))
+
+
+def test_spectral_norm_keeps_the_largest_singular_value_near_one():
+    torch.manual_seed(0)
+    d = gan.CondDiscriminator(COND, width=8, cond="projection", sn=True, norm="none", proj_dim=8)
+    d.train()
+    x, c = torch.randn(4, 3, 32, 32), torch.randn(4, COND)
+    for _ in range(30):                       # power iteration advances once per training forward
+        d(x, c)
+    sigmas = gan.spectral_norms(d)
+    assert len(sigmas) >= 5
+    assert all(0.9 < s < 1.05 for s in sigmas.values()), sigmas
+    plain = gan.spectral_norms(gan.CondDiscriminator(COND, width=8, cond="projection", sn=False, norm="none"))
+    assert max(plain.values()) > 1.2          # without the switch, layers are not normalised
+
+
+def test_gradient_penalty_matches_finite_differences():
+    torch.manual_seed(0)
+    d = gan.CondDiscriminator(0, in_shape=(8, 8), in_channels=1, width=4, cond="none", norm="none").double()
+    real, fake = torch.randn(3, 1, 8, 8, dtype=torch.float64), torch.randn(3, 1, 8, 8, dtype=torch.float64)
+    gp = gan.gradient_penalty(d, real, fake, generator=torch.Generator().manual_seed(5))
+    eps = torch.rand(3, 1, 1, 1, generator=torch.Generator().manual_seed(5)).double()
+    x_hat = eps * real + (1 - eps) * fake
+    h, norms = 1e-5, []
+    for i in range(3):
+        base = x_hat[i:i + 1]
+        grad = torch.zeros(64, dtype=torch.float64)
+        for k in range(64):
+            e = torch.zeros(64, dtype=torch.float64)
+            e[k] = h
+            up, down = base + e.view(1, 1, 8, 8), base - e.view(1, 1, 8, 8)
+            grad[k] = (d(up)["adv"] - d(down)["adv"]).item() / (2 * h)
+        norms.append(grad.norm())
+    expected = torch.stack([(n - 1) ** 2 for n in norms]).mean()
+    assert float(gp.detach()) == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_gan_cls_objective_matches_reed_et_al():
+    s_r, s_w, s_f = torch.tensor([2.0, -0.5]), torch.tensor([0.3, -1.0]), torch.tensor([-2.0, 1.0])
+    sig = torch.sigmoid
+    reed = -(torch.log(sig(s_r)) + (torch.log(1 - sig(s_w)) + torch.log(1 - sig(s_f))) / 2).mean()
+    assert float(gan.gan_cls_d_loss("bce", s_r, s_f, s_w)) == pytest.approx(float(reed), rel=1e-6)
+    hinge = (F.relu(1 - s_r) + (F.relu(1 + s_w) + F.relu(1 + s_f)) / 2).mean()
+    assert float(gan.gan_cls_d_loss("hinge", s_r, s_f, s_w)) == pytest.approx(float(hinge), rel=1e-6)
+    assert float(gan.gan_cls_d_loss("wgan", s_r, s_f, s_w)) == pytest.approx(float(-s_r.mean() + (s_w.mean() + s_f.mean()) / 2))
+    # S2I-N: no wrong pairs, the plain conditional loss
+    assert float(gan.gan_cls_d_loss("bce", s_r, s_f)) == pytest.approx(float(F.softplus(-s_r).mean() + F.softplus(s_f).mean()))
+    # a heavier mismatch term (Kang & Kymn)
+    w = gan.gan_cls_d_loss("wgan", s_r, s_f, s_w, wrong_weight=0.8)
+    assert float(w) == pytest.approx(float(-s_r.mean() + 0.2 * s_f.mean() + 0.8 * s_w.mean()))
+    # the generator's non-saturating loss
+    assert float(gan.g_loss("bce", s_f)) == pytest.approx(float(-torch.log(sig(s_f)).mean()), rel=1e-6)
+
+
+def test_weight_clipping():
+    d = gan.CondDiscriminator(COND, width=8)
+    gan.clip_weights(d, 0.01)
+    assert max(float(p.abs().max()) for p in d.parameters()) <= 0.01 + 1e-9
+
+
+def test_wrong_pair_samplers_never_return_the_positive():
+    labels = np.repeat(np.arange(4), 6)
+    clips = np.repeat(np.arange(12), 2)              # two pairs per clip, three clips per class
+    idx = np.arange(len(labels))
+    for _ in range(20):
+        w = gan.WrongPairSampler(labels, clips, "class", seed=_).sample(idx)
+        assert (labels[w] != labels[idx]).all()
+        w = gan.WrongPairSampler(labels, clips, "same_class", seed=_).sample(idx)
+        assert (labels[w] == labels[idx]).all() and (clips[w] != clips[idx]).all() and (w != idx).all()
+    assert gan.WrongPairSampler(labels, clips, "none").sample(idx) is None
+    with pytest.raises(ValueError, match="no possible wrong partner"):
+        gan.WrongPairSampler([0, 0, 1], [0, 0, 1], "same_class").sample([0])
+    with pytest.raises(ValueError, match="at least two classes"):
+        gan.WrongPairSampler([0, 0], mode="class")
+
+
+def test_one_training_step_moves_both_networks():
+    torch.manual_seed(0)
+    g = gan.CondGenerator(COND, z_dim=16, out_shape=(32, 32), width=16)
+    d = gan.CondDiscriminator(COND, width=16, cond="projection", sn=True, norm="none")
+    og, od = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999)), torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
+    c, real = torch.randn(8, COND), torch.rand(8, 3, 32, 32) * 2 - 1
+    before_g = [p.detach().clone() for p in g.parameters()]
+    ld = gan.gan_cls_d_loss("hinge", d(real, c)["adv"], d(g(g.noise(8), c).detach(), c)["adv"], d(real, c.roll(1, 0))["adv"])
+    od.zero_grad(); ld.backward(); od.step()
+    lg = gan.g_loss("hinge", d(g(g.noise(8), c), c)["adv"])
+    og.zero_grad(); lg.backward(); og.step()
+    assert any(not torch.equal(a, b) for a, b in zip(before_g, g.parameters()))
