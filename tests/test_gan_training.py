@@ -1,0 +1,100 @@
+"""The GAN training loop: exact resume, D/G step counts, clipping, EMA, logs and samples."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from s2i_lib import gan
+from s2i_lib.gan_training import GANConfig, GANData, train_gan
+
+COND = 6
+
+
+def _data(n=48):
+    g = torch.Generator().manual_seed(0)
+    labels = torch.arange(n) % 3
+    cond = torch.nn.functional.one_hot(labels, COND).float() + 0.1 * torch.randn(n, COND, generator=g)
+    images = torch.rand(n, 3, 16, 16, generator=g) * 2 - 1
+    images[:, labels % 3] += 0.5
+    return GANData(images.clamp(-1, 1), cond, labels, groups=np.arange(n) // 2)
+
+
+def _nets(seed=0, sn=True, aux=0):
+    torch.manual_seed(seed)
+    G = gan.CondGenerator(COND, z_dim=8, proj_dim=8, out_shape=(16, 16), width=8)
+    D = gan.CondDiscriminator(COND, in_shape=(16, 16), width=8, cond="projection", sn=sn, norm="none",
+                              aux_classes=aux)
+    return G, D
+
+
+def test_resumed_run_equals_uninterrupted(tmp_path):
+    cfg = GANConfig(loss="hinge", steps=6, batch_size=8, n_d=2, ema=0.9, log_every=1, sample_every=3,
+                    checkpoint_every=100, seed=3)
+    data = _data()
+    G1, D1 = _nets()
+    whole = train_gan(G1, D1, data, cfg, tmp_path / "whole", progress=False)
+    G2, D2 = _nets()
+    part = train_gan(G2, D2, data, cfg, tmp_path / "resumed", progress=False, stop_after=2)
+    assert part.step == 2 and json.loads((tmp_path / "resumed" / "log.json").read_text())[-1]["step"] == 2
+    torch.manual_seed(12345)                       # a new process: other global RNG state
+    G3, D3 = _nets(seed=99)                        # ... and other initial weights, overwritten by the checkpoint
+    resumed = train_gan(G3, D3, data, cfg, tmp_path / "resumed", progress=False)
+    assert resumed.step == 6
+    for a, b in ((whole.G, resumed.G), (whole.D, resumed.D), (whole.G_ema, resumed.G_ema)):
+        for (k, x), y in zip(a.state_dict().items(), b.state_dict().values()):
+            assert torch.equal(x, y), k
+    assert whole.log == resumed.log
+    assert (tmp_path / "whole" / "log.csv").read_text() == (tmp_path / "resumed" / "log.csv").read_text()
+    assert sorted(p.name for p in (tmp_path / "whole" / "samples").glob("*.png")) == ["step_000003.png", "step_000006.png"]
+    # a changed configuration refuses to resume from the old checkpoint
+    with pytest.raises(ValueError, match="another configuration"):
+        train_gan(*_nets(), data, GANConfig(**{**cfg.__dict__, "steps": 7}), tmp_path / "resumed", progress=False)
+
+
+def test_step_counts_clipping_and_ema(tmp_path):
+    data = _data()
+    G, D = _nets(sn=False)
+    cfg = GANConfig(loss="wgan", steps=4, batch_size=8, n_d=3, n_g=2, optimizer="rmsprop", clip=0.02, ema=0.5,
+                    lr_schedule="linear", log_every=2)
+    run = train_gan(G, D, data, cfg, progress=False)
+    assert max(float(p.abs().max()) for p in D.parameters()) <= 0.02 + 1e-9
+    opt_steps = []
+
+    class Spy(torch.optim.RMSprop):
+        def step(self, *a, **k):
+            opt_steps.append(id(self))
+            return super().step(*a, **k)
+
+    import s2i_lib.gan_training as gt
+    orig = gt._optimizer
+    gt._optimizer = lambda params, lr, c: Spy(params, lr=lr)
+    try:
+        G2, D2 = _nets(sn=False)
+        train_gan(G2, D2, data, cfg, progress=False)
+    finally:
+        gt._optimizer = orig
+    counts = sorted(np.unique(opt_steps, return_counts=True)[1].tolist())
+    assert counts == [4 * 2, 4 * 3]                 # G: n_g per iteration, D: n_d per iteration
+    assert [r["step"] for r in run.log] == [2, 4]
+    diff = sum(float((a - b).abs().sum()) for a, b in zip(run.G_ema.parameters(), run.G.parameters()))
+    assert diff > 0                                   # the EMA copy lags behind G
+
+
+def test_wgan_gp_aux_and_bce_run(tmp_path):
+    data = _data()
+    for loss, aux in (("wgan-gp", 0), ("bce", 3)):
+        G, D = _nets(sn=False, aux=aux)
+        run = train_gan(G, D, data, GANConfig(loss=loss, steps=2, batch_size=8, aux_weight=1.0 if aux else 0.0,
+                                              wrong="same_class", log_every=1), progress=False)
+        assert all(np.isfinite(r["loss_d"]) and np.isfinite(r["loss_g"]) for r in run.log)
+        assert "score_wrong" in run.log[0]
+    G, D = _nets(sn=False)
+    run = train_gan(G, D, data, GANConfig(steps=2, batch_size=8, wrong="none", log_every=1), progress=False)
+    assert "score_wrong" not in run.log[0]
+    with pytest.raises(ValueError, match="aux_classes"):
+        train_gan(*_nets(), data, GANConfig(steps=1, aux_weight=1.0), progress=False)
+    with pytest.raises(ValueError, match="loss must be"):
+        GANConfig(loss="lsgan")
