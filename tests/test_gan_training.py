@@ -60,7 +60,7 @@ def test_step_counts_clipping_and_ema(tmp_path):
     cfg = GANConfig(loss="wgan", steps=4, batch_size=8, n_d=3, n_g=2, optimizer="rmsprop", clip=0.02, ema=0.5,
                     lr_schedule="linear", log_every=2)
     run = train_gan(G, D, data, cfg, progress=False)
-    assert max(float(p.abs().max()) for p in D.parameters()) <= 0.02 + 1e-9
+    assert max(float(p.detach().abs().max()) for p in D.parameters()) <= 0.02 + 1e-9
     opt_steps = []
 
     class Spy(torch.optim.RMSprop):
