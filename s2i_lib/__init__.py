@@ -15,6 +15,7 @@ Modules (one concern each):
 - :mod:`s2i_lib.cleaning`  cleaning pairs by classifier agreement, scored against ground truth
 - :mod:`s2i_lib.gan`       conditional generators and discriminators, GAN losses, wrong-pair samplers
 - :mod:`s2i_lib.gan_training`  the GAN training loop (n_D/n_G, EMA, checkpoints with exact resume)
+- :mod:`s2i_lib.metrics`   evaluation: Inception-style score, Frechet distance, accuracy, R@k, diversity
 - :mod:`s2i_lib.runs`      paths, seeding, provenance and metrics files of notebook runs
 - :mod:`s2i_lib.plots`     figure helpers and widgets that degrade to static output
 - :mod:`s2i_lib.cli`       the ``s2i`` command line
