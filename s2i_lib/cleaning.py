@@ -118,7 +118,7 @@ def corpus_dir_of(pairs_dir) -> Path:
                             f"from is unknown; pass the corpus directory yourself")
 
 
-def pair_truth_table(manifest, corpus_dir):
+def pair_truth_table(manifest, corpus_dir, with_pose: bool = False):
     """The ground truth of every pair in ``manifest`` (a DataFrame from
     :func:`s2i_lib.building.load_manifest`, or a pair-set folder).
 
@@ -127,6 +127,8 @@ def pair_truth_table(manifest, corpus_dir):
     ``shown_label`` (what the frame shows, ``"none"`` when the camera looks away; from
     :func:`synthav.truth_at`).  A row finds its clip through ``video_id`` (SynthAV's
     ``clip_id``) or, failing that, through ``source`` (the metadata's ``file``).
+    ``with_pose=True`` adds ``midi`` and ``pose``: the note played at the frame's time and
+    the pose it sets (NaN between notes and for scenes), for pose-oriented generation.
     """
     import pandas as pd
     df = manifest if isinstance(manifest, pd.DataFrame) else load_manifest(manifest)
@@ -145,12 +147,16 @@ def pair_truth_table(manifest, corpus_dir):
             missing.append(f"{r.get('video_id')} ({r.get('source')})")
             continue
         t = synthav.pair_truth(meta, float(r["start"]), float(r["end"]), float(r["frame_time"]))
-        rows.append((t["good"], t["frame_shows_source"], t["audible_fraction"],
-                     synthav.truth_at(meta, float(r["frame_time"]))["shown_label"]))
+        row = (t["good"], t["frame_shows_source"], t["audible_fraction"],
+               synthav.truth_at(meta, float(r["frame_time"]))["shown_label"])
+        if with_pose:
+            note = synthav.note_at(meta, float(r["frame_time"]))
+            row += (float(note["midi"]), float(note["pose"])) if note else (np.nan, np.nan)
+        rows.append(row)
     if missing:
         raise ValueError(f"{len(missing)} manifest rows have no clip in the SynthAV metadata of {corpus_dir} "
                          f"(first: {missing[0]}); were these pairs built from that corpus?")
-    out = pd.DataFrame(rows, columns=TRUTH_COLUMNS, index=df.index)
+    out = pd.DataFrame(rows, columns=TRUTH_COLUMNS + (["midi", "pose"] if with_pose else []), index=df.index)
     return out.astype({"good": bool, "frame_shows_source": bool, "audible_fraction": float})
 
 

@@ -1912,6 +1912,17 @@ def truth_at(meta: dict, t: float) -> dict:
             "shown_label": seg["shown_label"]}
 
 
+def note_at(meta: dict, t: float) -> Optional[dict]:
+    """The note being played at time ``t`` of a performance clip (a dict with ``start``,
+    ``end``, ``midi``, ``pitch_hz`` and ``pose``), or None between notes and for scenes.
+    The pose is what the note sets (see :func:`pose_of_pitch`), so it is the ground truth
+    of pose-oriented generation."""
+    for n in meta.get("notes", []):
+        if n["start"] <= t < n["end"]:
+            return n
+    return None
+
+
 def pair_truth(meta: dict, seg_start: float, seg_end: float, frame_time: float) -> dict:
     """Score an (audio segment, frame) pair against the truth.
 

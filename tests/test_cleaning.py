@@ -291,3 +291,23 @@ def test_write_cleaned_rerun_overwrite_copy_fallback_and_errors(tiny_build, tmp_
     assert (corpus / "metadata.jsonl").exists()
     with pytest.raises(FileNotFoundError, match="cleaning.json"):
         load_cleaning(pairs)
+
+
+def test_pose_columns_follow_the_notes(tmp_path):
+    """with_pose: each pair gets the note played at its frame time and the pose it sets."""
+    size = SynthAVSize(clips_per_class=2, clip_seconds=3.0, fps=8, frame_size=32, classes=("cello", "flute"),
+                       defect_rate=0.0)
+    corpus = synthav.generate_corpus("performances", size, out=tmp_path / "corpus", seed=0, workers=1, progress=False)
+    build(corpus, "synthav", tmp_path / "pairs", BuildConfig(segment=0.5, image_size=16), progress=False)
+    df = load_manifest(tmp_path / "pairs")
+    truth = pair_truth_table(df, corpus, with_pose=True)
+    assert list(truth.columns[-2:]) == ["midi", "pose"]
+    meta = {m["clip_id"]: m for m in synthav.load_metadata(corpus)}
+    for i, r in df.iterrows():
+        note = synthav.note_at(meta[r["video_id"]], float(r["frame_time"]))
+        if note is None:
+            assert np.isnan(truth.loc[i, "pose"])
+        else:
+            assert truth.loc[i, "pose"] == pytest.approx(note["pose"])
+            assert truth.loc[i, "pose"] == pytest.approx(synthav.pose_of_pitch(r["label"], note["midi"]), abs=1e-3)
+    assert truth["pose"].notna().mean() > 0.5 and truth["pose"].nunique() > 2
