@@ -481,3 +481,25 @@ def time_shift(wave: Wave, seconds: float, sample_rate: int, mode: str = "pad") 
         else:
             out[..., :n + shift] = wave[..., -shift:]
     return out
+
+
+def logmel_to_waveform(lms, rep: AudioRep, n_iter: int = 64, seed: int = 0) -> np.ndarray:
+    """Listen to a log-mel spectrogram: undo the dB, invert the mel filterbank (a
+    non-negative least-squares fit, so detail between mel bands is lost, as Chen et al.
+    note in Sec. 5.3) and recover a phase with Griffin-Lim (``n_iter`` iterations).
+
+    ``lms`` is ``(n_mels, frames)`` in dB as :class:`AudioRep` computes it (kind
+    ``"logmel"``), numpy or torch; returns a float32 waveform at ``rep.sample_rate``.
+    """
+    import librosa
+    if rep.kind != "logmel":
+        raise ValueError(f"logmel_to_waveform needs a logmel representation, got kind {rep.kind!r}")
+    m = lms.detach().cpu().numpy() if isinstance(lms, torch.Tensor) else np.asarray(lms)
+    if m.ndim != 2 or m.shape[0] != rep.n_mels:
+        raise ValueError(f"expected a ({rep.n_mels}, frames) log-mel spectrogram, got shape {m.shape}")
+    power = np.power(10.0, m.astype(np.float64) / 10.0)
+    mag = librosa.feature.inverse.mel_to_stft(power, sr=rep.sample_rate, n_fft=rep.n_fft, power=2.0,
+                                              fmin=rep.fmin, fmax=rep.fmax, htk=False, norm="slaney")
+    y = librosa.griffinlim(mag, n_iter=n_iter, hop_length=rep.hop_length, win_length=rep.n_fft, window="hann",
+                           center=True, init="random", random_state=seed)
+    return y.astype(np.float32)
