@@ -79,7 +79,7 @@ def test_step_counts_clipping_and_ema(tmp_path):
     counts = sorted(np.unique(opt_steps, return_counts=True)[1].tolist())
     assert counts == [4 * 2, 4 * 3]                 # G: n_g per iteration, D: n_d per iteration
     assert [r["step"] for r in run.log] == [2, 4]
-    diff = sum(float((a - b).abs().sum()) for a, b in zip(run.G_ema.parameters(), run.G.parameters()))
+    diff = sum(float((a - b).detach().abs().sum()) for a, b in zip(run.G_ema.parameters(), run.G.parameters()))
     assert diff > 0                                   # the EMA copy lags behind G
 
 
