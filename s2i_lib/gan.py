@@ -21,7 +21,7 @@ image, wrong sound) and S_f (fake image, right sound); D maximises
 from __future__ import annotations
 
 import math
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -263,10 +263,6 @@ class WrongPairSampler:
                                  f"for mode {self.mode!r}")
             out[j] = cand[self.rng.integers(len(cand))]
         return out
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
 
 
 def largest_singular_value(weight: torch.Tensor) -> float:

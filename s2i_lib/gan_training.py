@@ -36,6 +36,7 @@ import torch.nn.functional as F
 
 from . import gan
 from .progress import tqdm
+from .training import save_atomic
 
 
 @dataclass
@@ -107,12 +108,6 @@ def _optimizer(params, lr: float, cfg: GANConfig):
     if cfg.optimizer == "adam":
         return torch.optim.Adam(params, lr=lr, betas=tuple(cfg.betas))
     return torch.optim.RMSprop(params, lr=lr)
-
-
-def _save_atomic(obj, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def _write_log(out_dir: Path, rows: List[dict]) -> None:
@@ -253,7 +248,7 @@ def train_gan(G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig, out_dir
                     save_grid(sampler(fixed_z, fixed_c), out / "samples" / f"step_{n:06d}.png", nrow=8)
                 sampler.train(was)
             if n % cfg.checkpoint_every == 0 or n == cfg.steps or (stop_after is not None and done >= stop_after):
-                _save_atomic({"G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
+                save_atomic({"G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
                               "opt_d": opt_d.state_dict(), "G_ema": g_ema.state_dict() if g_ema is not None else None,
                               "rng": rng.get_state(), "wrong_rng": wrong.rng.bit_generator.state, "log": log,
                               "step": n, "config": asdict(cfg)}, out / "checkpoint.pt")

@@ -21,7 +21,7 @@ classifiers, ``code`` and ``reconstruction`` for the autoencoder.
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Sequence, Tuple
 
 import torch
 import torch.nn as nn

@@ -58,7 +58,8 @@ def device_of(model: nn.Module) -> torch.device:
     return next(model.parameters()).device
 
 
-def _save_atomic(obj, path: Path) -> None:
+def save_atomic(obj, path: Path) -> None:
+    """``torch.save`` to a temporary file, then rename: a reader never sees half a file."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
@@ -117,7 +118,7 @@ def train_loop(model: nn.Module, params, num_items: int, step: Callable[[torch.T
         done_now += 1
         if checkpoint is not None:
             Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
-            _save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "history": history.epochs,
+            save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "history": history.epochs,
                           "rng": torch.get_rng_state(), "epoch": epoch + 1,
                           "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
                          Path(checkpoint))
@@ -308,7 +309,7 @@ class ModelStore:
     def save(self, name: str, payload: Mapping, model: nn.Module, metrics: Mapping, history=()) -> Trained:
         p = self.path(name, payload)
         p.mkdir(parents=True, exist_ok=True)
-        _save_atomic(model.state_dict(), p / "model.pt")
+        save_atomic(model.state_dict(), p / "model.pt")
         (p / "metrics.json").write_text(json.dumps(dict(metrics), indent=2, sort_keys=True))
         (p / "history.json").write_text(json.dumps(list(history), indent=1))
         # config.json last: its presence marks a complete entry

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from s2i_lib import audio, datasets, encoders, synthav
 from s2i_lib.building import BuildConfig, build

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import resource
 import sys
-import time
 
 import torch
 
@@ -19,14 +18,10 @@ from s2i_lib import audio, models, training
 from s2i_lib.profiles import get_profile
 from s2i_lib.runs import package_versions, repo_root
 
+from bench_data import timed   # the sibling script (run from this folder's path)
+
 SR, SAMPLES = 22050, 11025          # a half-second pair at SynthAV's rate
 N_REPS = 2000                       # clips per representation timing
-
-
-def timed(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
 
 
 def epoch_seconds(model, X, y, batch_size, n_items):
