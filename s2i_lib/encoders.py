@@ -12,6 +12,8 @@ otherwise trains it within the profile's budget (``profile.encoders``) and store
   Inception when scoring generated images (every report that uses it says so)
 - :func:`soundnet`          a SoundNet-style waveform network distilled from the image
   classifier on the paired frames, with layer taps such as ``pool5``
+- :func:`pose_probe`        a regressor from a frame to the player's true pose (notebook 03)
+- :func:`framed_images`     whole frames or crops around the player, as the GANs see them
 - :func:`out_of_fold_probs` class probabilities for every pair from models that never saw
   its video (two folds by video), for cleaning pairs by classifier agreement
 - :func:`cleaned_pairs`     the pair sets cleaned by classifier agreement
@@ -175,7 +177,7 @@ def audio_autoencoder(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", p
 
 
 def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir="data", arrays=None,
-                     progress: bool = True, retrain: bool = False, device: str = "auto",
+                     progress: bool = True, retrain: bool = False, device: str = "auto", framing: str = "full",
                      **overrides) -> training.Trained:
     """Chen et al.'s image classifier (Fig. 5) on frames of the train split, at the
     profile's generated-image size, with random flips and shifts.
@@ -186,6 +188,10 @@ def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir
     ``train_on="all"``, from every train frame with its clip's label.  Metrics:
     ``train_accuracy``, ``test_accuracy`` (all test frames) and, for SynthAV builds,
     ``clean_test_accuracy`` (test frames that truly show their class).
+
+    ``framing`` chooses what it sees (:func:`framed_images`): whole frames, or the
+    ``"player"`` / ``"center"`` crops the GANs of notebook 03 generate; its ``.framing``
+    tells later code which.
     """
     enc = get_profile(profile).encoders
     arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
@@ -193,6 +199,8 @@ def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir
     cfg = {"width": enc.width, "epochs": enc.image_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
            "l2_fc": 0.015, "image_size": enc.image_size, "augment": True,
            "train_on": "clean" if clean is not None else "all"}
+    if framing != "full":
+        cfg["framing"] = framing       # absent for whole frames, so earlier stored models keep their keys
     cfg.update(overrides)
     if cfg["train_on"] == "clean" and clean is None:
         raise ValueError(f"{pairs_dir}: train_on='clean' needs SynthAV ground truth, which this build lacks")
@@ -204,7 +212,7 @@ def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir
 
     def train(work: Path):
         t0 = time.time()
-        X = downsample(arrays.image_tensor(), cfg["image_size"])
+        X = framed_images(pairs_dir, arrays, framing, cfg["image_size"])
         y = arrays.label_tensor()
         torch.manual_seed(seed)
         model = M.ImageClassifier(len(arrays.classes), image_size=cfg["image_size"], width=cfg["width"]).to(pick_device(device))
@@ -223,8 +231,64 @@ def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir
 
     out = _store(data_dir).load_or_train("image_classifier", payload, train, retrain=retrain)
     out.model.to(pick_device(device))
-    out.classes = arrays.classes
+    out.classes, out.framing = arrays.classes, framing
     return out
+
+
+def pose_probe(pairs_dir, framing: str = "player", profile: str = "course", seed: int = 0, data_dir="data",
+               arrays=None, progress: bool = True, retrain: bool = False, device: str = "auto",
+               **overrides) -> training.Trained:
+    """A regressor from a frame to the player's true pose in [0, 1] (SynthAV truth: the
+    note played sets it), trained on train frames that show their source while a note
+    sounds, on the same framing and size as the images it will judge.  The course uses
+    it to ask whether a generated image's pose follows the note heard.  Metrics on the
+    test frames: ``test_r`` (Pearson correlation) and ``test_mae``; ``baseline_mae`` is
+    what always answering the train mean would score."""
+    from . import cleaning
+    enc = get_profile(profile).encoders
+    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
+    truth = cleaning.pair_truth_table(arrays.df, cleaning.corpus_dir_of(pairs_dir), with_pose=True)
+    ok = (truth["frame_shows_source"] & truth["pose"].notna()).to_numpy()
+    pose = torch.tensor(truth["pose"].fillna(0).to_numpy(), dtype=torch.float32)
+    cfg = {"width": enc.width, "epochs": enc.image_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
+           "image_size": enc.image_size, "framing": framing}
+    cfg.update(overrides)
+    payload = {"task": "pose_probe", "data": data_key(pairs_dir), "seed": int(seed), **cfg}
+    tr, te = arrays.index("train"), arrays.index("test")
+    tr, te = tr[ok[tr]], te[ok[te]]
+    if len(tr) < 2 or len(te) < 2:
+        raise ValueError(f"{pairs_dir}: too few frames with a known pose ({len(tr)} train, {len(te)} test)")
+
+    def train(work: Path):
+        t0 = time.time()
+        X = framed_images(pairs_dir, arrays, framing, cfg["image_size"])
+        torch.manual_seed(seed)
+        model = M.ImageClassifier(1, image_size=cfg["image_size"], width=cfg["width"]).to(pick_device(device))
+        dev = pick_device(device)
+        Xtr, ytr = X[tr], pose[tr]
+
+        def step(idx):
+            return torch.nn.functional.mse_loss(model(Xtr[idx].to(dev))["logits"][:, 0], ytr[idx].to(dev))
+
+        hist = training.train_loop(model, model.parameters(), len(tr), step, epochs=cfg["epochs"],
+                                   batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed,
+                                   checkpoint=work / "checkpoint.pt", progress=progress, desc="pose probe")
+        p = predict_pose(model, X[te])
+        y = pose[te].numpy()
+        metrics = {"test_r": float(np.corrcoef(p, y)[0, 1]), "test_mae": float(np.abs(p - y).mean()),
+                   "baseline_mae": float(np.abs(float(ytr.mean()) - y).mean()),
+                   "train_frames": int(len(tr)), "test_frames": int(len(te)), "train_seconds": time.time() - t0}
+        return model, metrics, hist.epochs
+
+    out = _store(data_dir).load_or_train("pose_probe", payload, train, retrain=retrain)
+    out.model.to(pick_device(device))
+    out.framing = framing
+    return out
+
+
+def predict_pose(model, images: torch.Tensor) -> np.ndarray:
+    """The pose a :func:`pose_probe` model reads in ``images`` (N, 3, H, W) in [0, 1]."""
+    return training.predict(model, images)["logits"][:, 0].numpy()
 
 
 def soundnet(pairs_dir, teacher: training.Trained, profile: str = "course", seed: int = 0, data_dir="data",
@@ -272,6 +336,67 @@ def downsample(images: torch.Tensor, size: int) -> torch.Tensor:
     if images.shape[-1] == size:
         return images
     return torch.nn.functional.interpolate(images, size=(size, size), mode="area")
+
+
+FRAMINGS = ("full", "player", "center")
+
+
+def player_boxes(pairs_dir, df) -> np.ndarray:
+    """For each pair of a SynthAV build, a square box ``(x0, y0, x1, y1)`` in fractions of
+    the frame around the sounding player or object, from the clip's metadata (its
+    on-screen size and the position of its feet).  Raises ``ValueError`` naming the folder
+    when the build has no SynthAV metadata (use ``framing="center"`` for real data)."""
+    from . import cleaning
+    try:
+        corpus = cleaning.corpus_dir_of(pairs_dir)
+        meta = {m["clip_id"]: m for m in synthav.load_metadata(corpus)}
+    except (FileNotFoundError, ValueError, KeyError) as e:
+        raise ValueError(f"{pairs_dir}: framing='player' needs SynthAV metadata, which this build lacks ({e}); "
+                         "use framing='center' or 'full'") from None
+    boxes = np.zeros((len(df), 4), np.float32)
+    for i, v in enumerate(df["video_id"]):
+        if v not in meta:
+            raise ValueError(f"{pairs_dir}: video {v!r} has no entry in the SynthAV metadata of {corpus}")
+        m = meta[v]
+        x, y_bottom = m["position"]
+        h = m["object_size_px"] / m["frame_size"]
+        side = 1.07 * h
+        boxes[i] = (x - side / 2, y_bottom - 1.05 * h, x + side / 2, y_bottom - 1.05 * h + side)
+    return boxes
+
+
+def crop_images(images: torch.Tensor, boxes: np.ndarray, size: int) -> torch.Tensor:
+    """Resample each image's box (fractions of the frame) to ``size`` x ``size``; parts of
+    a box outside the frame come out black."""
+    from torchvision.ops import roi_align
+    H, W = images.shape[-2:]
+    b = torch.as_tensor(boxes, dtype=torch.float32) * torch.tensor([W, H, W, H], dtype=torch.float32)
+    rois = torch.cat([torch.arange(len(b), dtype=torch.float32)[:, None], b], dim=1)
+    return roi_align(images.float(), rois, output_size=(size, size), spatial_scale=1.0, sampling_ratio=2,
+                     aligned=True)
+
+
+def framed_images(pairs_dir, arrays, framing: str, size: int, center_fraction: float = 0.6) -> torch.Tensor:
+    """The pairs' frames as the GANs see them, ``(N, 3, size, size)`` in [0, 1]:
+
+    - ``"full"``   the whole frame, area-averaged (notebook 02);
+    - ``"player"`` a square around the sounding player (SynthAV metadata): Sub-URMP frames
+      show one player filling the picture, and a player that covers a sixth of a 32-pixel
+      frame leaves too few pixels for an instrument or a pose;
+    - ``"center"`` the central ``center_fraction`` of the frame, Kang & Kymn's fixed crop,
+      for real data without boxes.
+    """
+    if framing not in FRAMINGS:
+        raise ValueError(f"framing must be one of {FRAMINGS}, got {framing!r}")
+    imgs = arrays.image_tensor()
+    if framing == "full":
+        return downsample(imgs, size)
+    if framing == "player":
+        boxes = player_boxes(pairs_dir, arrays.df)
+    else:
+        a = (1 - center_fraction) / 2
+        boxes = np.tile(np.array([a, a, 1 - a, 1 - a], np.float32), (len(imgs), 1))
+    return crop_images(imgs, boxes, size)
 
 
 def audio_embedding(trained: training.Trained, waves: torch.Tensor, batch_size: int = 256) -> torch.Tensor:

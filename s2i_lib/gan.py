@@ -32,6 +32,14 @@ LOSSES = ("bce", "hinge", "wgan", "wgan-gp")
 
 
 # ----------------------------------------------------------------------------- layers
+def _grid(h: int, w: int):
+    """How many factor-2 steps reach an ``h`` x ``w`` map, and the small map they start
+    from: the longer side starts at 4, the shorter at the fewest cells that still cover it
+    (a 128 x 44 spectrogram grows from 4 x 2 to 128 x 64 and is resized to 128 x 44)."""
+    n = max(1, math.ceil(math.log2(max(h, w) / 4)))
+    return n, (max(1, math.ceil(h / 2 ** n)), max(1, math.ceil(w / 2 ** n)))
+
+
 def _sn(module: nn.Module, on: bool) -> nn.Module:
     return nn.utils.parametrizations.spectral_norm(module) if on else module
 
@@ -43,8 +51,9 @@ class CondGenerator(nn.Module):
     leaky ReLU to ``proj_dim``, concatenated with noise ``z`` and mapped to a 4x4 feature
     map, which transposed convolutions (``residual=False``) or upsample-conv residual blocks
     (``residual=True``) double until the output side.  ``out_shape=(H, W)`` may be
-    rectangular (e.g. a 128 x 44 log-mel spectrogram for image-to-sound): the map is grown
-    to the next power of two and resized to ``(H, W)`` at the end.  Outputs are in [-1, 1].
+    rectangular (e.g. a 128 x 44 log-mel spectrogram for image-to-sound): the map starts
+    rectangular (4 x 2 there), is grown to 128 x 64 and resized to ``(H, W)`` at the end,
+    so a long thin output costs half of a square one.  Outputs are in [-1, 1].
     """
 
     def __init__(self, cond_dim: int, z_dim: int = 100, proj_dim: int = 128, out_shape: Sequence[int] = (32, 32),
@@ -55,10 +64,10 @@ class CondGenerator(nn.Module):
                        "proj_dim": int(proj_dim), "out_shape": [h, w], "out_channels": int(out_channels),
                        "width": int(width), "residual": bool(residual)}
         self.z_dim = z_dim
-        n_up = max(1, math.ceil(math.log2(max(h, w) / 4)))
+        n_up, (h0, w0) = _grid(h, w)
         chans = [width * 2 ** min(n_up - 1 - i, 3) for i in range(n_up)] + [width]
         self.embed = nn.Sequential(nn.Linear(cond_dim, proj_dim), nn.LeakyReLU(0.2)) if cond_dim > 0 else None
-        self.fc = nn.Linear((proj_dim if cond_dim > 0 else 0) + z_dim, chans[0] * 16)
+        self.fc = nn.Linear((proj_dim if cond_dim > 0 else 0) + z_dim, chans[0] * h0 * w0)
         self.bn0 = nn.BatchNorm2d(chans[0])
         blocks = []
         for i in range(n_up):
@@ -69,15 +78,16 @@ class CondGenerator(nn.Module):
                 blocks.append(nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1), nn.BatchNorm2d(cout), nn.ReLU(True)))
         self.blocks = nn.Sequential(*blocks)
         self.out = nn.Conv2d(chans[-1], out_channels, 3, padding=1)
-        self.side = 4 * 2 ** n_up
+        self.start = (h0, w0)
+        self.grown = (h0 * 2 ** n_up, w0 * 2 ** n_up)
         self.chans0 = chans[0]
 
     def forward(self, z: torch.Tensor, c: Optional[torch.Tensor] = None) -> torch.Tensor:
         x = z if self.embed is None else torch.cat([self.embed(c), z], dim=1)
-        x = F.relu(self.bn0(self.fc(x).view(-1, self.chans0, 4, 4)))
+        x = F.relu(self.bn0(self.fc(x).view(-1, self.chans0, *self.start)))
         x = torch.tanh(self.out(self.blocks(x)))
         h, w = self.config["out_shape"]
-        if (h, w) != (self.side, self.side):
+        if (h, w) != self.grown:
             x = F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
         return x
 
@@ -101,7 +111,7 @@ class _UpResBlock(nn.Module):
 class CondDiscriminator(nn.Module):
     """Conditional discriminator / critic with a switch for how it sees the condition.
 
-    Strided 4x4 convolutions halve the input down to a 4x4 map (batch norm unless
+    Strided 4x4 convolutions halve the input down to a 4x4 map (4 x 2 for a 128 x 44 input) (batch norm unless
     ``norm="none"``; WGAN-GP critics and spectral-normalised ones usually go without).
     ``cond`` is ``"concat"`` (Reed et al.), ``"projection"`` (Miyato & Koyama) or ``"none"``;
     ``aux_classes`` adds a class head; ``sn`` spectral-normalises every layer.
@@ -119,8 +129,8 @@ class CondDiscriminator(nn.Module):
         self.config = {"arch": "CondDiscriminator", "cond_dim": int(cond_dim), "in_shape": [h, w],
                        "in_channels": int(in_channels), "width": int(width), "cond": cond, "proj_dim": int(proj_dim),
                        "aux_classes": int(aux_classes), "sn": bool(sn), "norm": norm}
-        n_down = max(1, math.ceil(math.log2(max(h, w) / 4)))
-        self.side = 4 * 2 ** n_down
+        n_down, (h0, w0) = _grid(h, w)
+        self.grown = (h0 * 2 ** n_down, w0 * 2 ** n_down)   # inputs are resized to this
         layers, cin = [], in_channels
         for i in range(n_down):
             cout = width * 2 ** min(i, 3)
@@ -137,13 +147,13 @@ class CondDiscriminator(nn.Module):
             self.joint = nn.Sequential(_sn(nn.Conv2d(cin + proj_dim, cin, 1), sn), nn.LeakyReLU(0.2, True))
         elif cond == "projection":
             self.embed = _sn(nn.Linear(cond_dim, cin), sn)
-        self.score = _sn(nn.Conv2d(cin, 1, 4), sn) if cond == "concat" else _sn(nn.Linear(cin, 1), sn)
+        self.score = _sn(nn.Conv2d(cin, 1, (h0, w0)), sn) if cond == "concat" else _sn(nn.Linear(cin, 1), sn)
         self.aux = _sn(nn.Linear(cin, aux_classes), sn) if aux_classes > 0 else None
 
     def forward(self, x: torch.Tensor, c: Optional[torch.Tensor] = None) -> Dict[str, Optional[torch.Tensor]]:
-        if x.shape[-2:] != (self.side, self.side):
-            x = F.interpolate(x, size=(self.side, self.side), mode="bilinear", align_corners=False)
-        f = self.features(x)                                   # (B, C, 4, 4)
+        if tuple(x.shape[-2:]) != self.grown:
+            x = F.interpolate(x, size=self.grown, mode="bilinear", align_corners=False)
+        f = self.features(x)                                   # (B, C, 4, 4) for square inputs
         h = f.sum(dim=(2, 3))                                  # pooled features
         if self.cond == "concat":
             e = self.embed(c)[:, :, None, None].expand(-1, -1, f.shape[2], f.shape[3])
@@ -189,18 +199,21 @@ def g_loss(kind: str, s_fake: torch.Tensor) -> torch.Tensor:
 
 
 def gan_cls_d_loss(kind: str, s_real: torch.Tensor, s_fake: torch.Tensor, s_wrong: Optional[torch.Tensor] = None,
-                   wrong_weight: float = 0.5) -> torch.Tensor:
+                   wrong_weight: float = 0.5, fake_weight: Optional[float] = None) -> torch.Tensor:
     """The discriminator side of GAN-CLS for loss ``kind``.
 
     With wrong pairs: ``real(S_r) + (1 - w) fake(S_f) + w fake(S_w)`` with ``w = 0.5`` in
-    Reed et al. (for BCE this is minus ``log S_r + (log(1-S_w) + log(1-S_f))/2``); Kang &
-    Kymn weight the mismatch term differently, hence ``wrong_weight``.  Without wrong pairs
-    (``s_wrong=None``, Chen et al.'s S2I-N) it is the plain conditional GAN loss.
+    Reed et al. (for BCE this is minus ``log S_r + (log(1-S_w) + log(1-S_f))/2``).
+    ``fake_weight`` replaces ``1 - w`` when given: Kang & Kymn's critic (their Eq. 10)
+    keeps the full Wasserstein pair and adds a small mismatch term, ``fake_weight=1`` and
+    ``wrong_weight=alpha``.  Without wrong pairs (``s_wrong=None``, Chen et al.'s S2I-N)
+    it is the plain conditional GAN loss.
     """
     loss = d_real_term(kind, s_real)
     if s_wrong is None:
         return loss + d_fake_term(kind, s_fake)
-    return loss + (1 - wrong_weight) * d_fake_term(kind, s_fake) + wrong_weight * d_fake_term(kind, s_wrong)
+    fw = 1 - wrong_weight if fake_weight is None else fake_weight
+    return loss + fw * d_fake_term(kind, s_fake) + wrong_weight * d_fake_term(kind, s_wrong)
 
 
 def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, c: Optional[torch.Tensor] = None,

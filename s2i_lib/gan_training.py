@@ -54,6 +54,7 @@ class GANConfig:
     lr_schedule: str = "constant"   # constant | linear (to zero at the last step)
     wrong: str = "class"            # class | same_class | none (S2I-N)
     wrong_weight: float = 0.5       # weight of the mismatch term (Reed et al.: 1/2)
+    fake_weight: Optional[float] = None  # weight of the fake term (None: 1 - wrong_weight; Kang & Kymn: 1)
     aux_weight: float = 0.0         # auxiliary-classifier loss weight (needs a D with aux_classes)
     clip: float = 0.01              # WGAN weight clipping
     gp_weight: float = 10.0         # WGAN-GP penalty weight
@@ -199,7 +200,7 @@ def train_gan(G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig, out_dir
             o_r, o_f = D(x, c), D(fake, c)
             w_idx = wrong.sample(idx.numpy())
             s_w = D(x, data.cond[torch.from_numpy(w_idx)].to(device))["adv"] if w_idx is not None else None
-            loss_d = gan.gan_cls_d_loss(cfg.loss, o_r["adv"], o_f["adv"], s_w, cfg.wrong_weight)
+            loss_d = gan.gan_cls_d_loss(cfg.loss, o_r["adv"], o_f["adv"], s_w, cfg.wrong_weight, cfg.fake_weight)
             if cfg.loss == "wgan-gp":
                 loss_d = loss_d + cfg.gp_weight * gan.gradient_penalty(D, x, fake, c, generator=rng)
             if cfg.aux_weight > 0:
@@ -255,3 +256,36 @@ def train_gan(G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig, out_dir
                 _write_log(out, log)
     G.eval()
     return GANRun(G, D, g_ema, log, out, start + done)
+
+
+def cached_gan(store, name: str, payload: dict, G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig,
+               evaluate: Optional[Callable[[nn.Module, int], Dict[str, float]]] = None,
+               sample_cond: Optional[torch.Tensor] = None, progress: bool = True, desc: str = "GAN",
+               retrain: bool = False):
+    """:func:`train_gan` through a :class:`s2i_lib.training.ModelStore`: the trained
+    sampler (the EMA copy when there is one) is stored under ``name`` with a key made of
+    ``payload`` (which must identify the data and the conditions), ``cfg`` and both
+    networks' configurations, and reloaded on the next call instead of retrained.
+
+    Returns a :class:`~s2i_lib.training.Trained` whose ``model`` is the generator,
+    ``history`` the training log (one row per ``log_every`` steps, with the metrics of
+    ``evaluate``), ``metrics`` its last row plus ``train_seconds``, and whose folder holds
+    ``samples/step_XXXXXX.png``.  An interrupted training resumes from its checkpoint.
+    """
+    import shutil
+    import time as _time
+    full = {**payload, "gan_config": asdict(cfg), "G": G.config, "D": D.config}
+
+    def train(work: Path):
+        t0 = _time.time()
+        run = train_gan(G, D, data, cfg, out_dir=work, evaluate=evaluate, sample_cond=sample_cond,
+                        progress=progress, desc=desc)
+        dest = work.parent / "samples"
+        if dest.exists():
+            shutil.rmtree(dest)
+        if (work / "samples").exists():
+            shutil.copytree(work / "samples", dest)
+        metrics = {**(run.log[-1] if run.log else {}), "train_seconds": _time.time() - t0}
+        return run.sampler.eval(), metrics, run.log
+
+    return store.load_or_train(name, full, train, retrain=retrain)

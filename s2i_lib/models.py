@@ -283,14 +283,20 @@ ARCHS = {"AudioClassifier": AudioClassifier, "ImageClassifier": ImageClassifier,
 
 
 def from_config(config: dict) -> nn.Module:
-    """Rebuild a model from its ``config`` dict (as saved next to its weights)."""
+    """Rebuild a model from its ``config`` dict (as saved next to its weights); the GAN
+    networks of :mod:`s2i_lib.gan` are known too."""
+    from . import gan
+    archs = {**ARCHS, "CondGenerator": gan.CondGenerator, "CondDiscriminator": gan.CondDiscriminator}
     cfg = dict(config)
     arch = cfg.pop("arch", None)
-    if arch not in ARCHS:
-        raise ValueError(f"unknown architecture {arch!r} in model config; known: {sorted(ARCHS)}")
+    if arch not in archs:
+        raise ValueError(f"unknown architecture {arch!r} in model config; known: {sorted(archs)}")
     if "dropout" in cfg:
         cfg["dropout"] = tuple(cfg["dropout"])
-    return ARCHS[arch](**cfg)
+    for k in ("out_shape", "in_shape"):
+        if k in cfg:
+            cfg[k] = tuple(cfg[k])
+    return archs[arch](**cfg)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -85,3 +85,56 @@ def test_out_of_fold_probabilities_cover_every_pair(tiny):
     assert (p.argmax(1) == arr.labels).mean() > 0.5
     with pytest.raises(ValueError, match="kind must be"):
         encoders.out_of_fold_probs(pairs, "video", profile="smoke", data_dir=data, arrays=arr, progress=False)
+
+
+def test_crop_images_resamples_the_box():
+    import torch
+    img = torch.zeros(1, 3, 40, 40)
+    img[:, :, 10:20, 20:30] = 1.0               # a white square: rows 10-19, columns 20-29
+    inside = encoders.crop_images(img, np.array([[0.5, 0.25, 0.75, 0.5]]), 8)
+    assert inside.shape == (1, 3, 8, 8) and inside[..., 1:-1, 1:-1].min() > 0.99
+    assert inside.min() > 0.8                  # bilinear samples on the edge touch the black outside
+    around = encoders.crop_images(img, np.array([[0.375, 0.125, 0.875, 0.625]]), 20)
+    assert 0.2 < around.mean() < 0.3            # the square fills a quarter of a box twice its side
+    assert around[..., 10, 10].min() > 0.99 and around[..., 1, 1].max() < 0.01
+
+
+def test_player_framing_keeps_the_object_and_feeds_a_classifier(tiny):
+    pairs, data, arr = tiny
+    boxes = encoders.player_boxes(pairs, arr.df)
+    assert boxes.shape == (len(arr), 4) and np.all(boxes[:, 2] > boxes[:, 0]) and np.all(boxes[:, 3] > boxes[:, 1])
+    crops = encoders.framed_images(pairs, arr, "player", 16)
+    assert crops.shape == (len(arr), 3, 16, 16)
+    # crops differ from the whole frame, and the whole frame at 16 px is its area average
+    full = encoders.framed_images(pairs, arr, "full", 16)
+    assert not torch_allclose(crops, full)
+    img = encoders.image_classifier(pairs, profile="smoke", data_dir=data, arrays=arr, epochs=8, progress=False,
+                                    framing="player", image_size=16, **FAST)
+    assert img.framing == "player" and "framing" in img.payload
+    assert img.metrics["test_accuracy"] > 1 / len(CLASSES) + 0.25, img.metrics
+    whole = encoders.image_classifier(pairs, profile="smoke", data_dir=data, arrays=arr, epochs=8, progress=False,
+                                      **FAST)
+    assert "framing" not in whole.payload       # whole-frame models keep the keys notebook 02 stored them under
+    with pytest.raises(ValueError, match="framing must be"):
+        encoders.framed_images(pairs, arr, "zoom", 16)
+
+
+def test_player_framing_and_pose_probe_need_synthav_truth(tiny, tmp_path):
+    pairs, data, arr = tiny
+    # scenes have no pose: the probe says so instead of training on nothing
+    with pytest.raises(ValueError, match="known pose"):
+        encoders.pose_probe(pairs, profile="smoke", data_dir=data, arrays=arr, progress=False)
+    # a pair set without its SynthAV corpus: a clear error naming the folder
+    import shutil
+    lone = tmp_path / "lone_pairs"
+    shutil.copytree(pairs, lone)
+    (lone / "build.json").unlink(missing_ok=True)
+    for f in lone.glob("*.json"):
+        f.unlink()
+    with pytest.raises(ValueError, match="lone_pairs.*SynthAV metadata"):
+        encoders.player_boxes(lone, arr.df)
+
+
+def torch_allclose(a, b):
+    import torch
+    return a.shape == b.shape and torch.allclose(a, b)

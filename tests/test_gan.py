@@ -50,9 +50,27 @@ def test_discriminator_and_every_loss(cond, sn, aux):
     assert all(p.grad is not None for p in g.parameters() if p.requires_grad)
 
 
-def test_rectangular_discriminator_for_spectrograms():
-    d = gan.CondDiscriminator(COND, in_shape=(128, 44), in_channels=1, width=8)
-    assert d(torch.randn(2, 1, 128, 44), torch.randn(2, COND))["adv"].shape == (2,)
+@pytest.mark.parametrize("shape,grown", [((128, 44), (128, 64)), ((64, 44), (64, 48)), ((32, 32), (32, 32))])
+def test_rectangular_networks_grow_a_rectangular_map(shape, grown):
+    """A thin spectrogram is not padded to a square: both networks work on the smallest
+    power-of-two multiple of a 4-row map that covers it."""
+    d = gan.CondDiscriminator(COND, in_shape=shape, in_channels=1, width=8)
+    g = gan.CondGenerator(COND, z_dim=16, out_shape=shape, out_channels=1, width=8)
+    assert d.grown == grown and g.grown == grown
+    assert d(torch.randn(2, 1, *shape), torch.randn(2, COND))["adv"].shape == (2,)
+    assert d.features(torch.randn(1, 1, *grown)).shape[-2:] == (4, grown[1] * 4 // grown[0])
+
+
+def test_gan_networks_rebuild_from_their_config():
+    from s2i_lib.models import from_config
+    g = gan.CondGenerator(COND, z_dim=16, out_shape=(64, 44), out_channels=1, width=8).eval()
+    d = gan.CondDiscriminator(COND, in_shape=(64, 44), in_channels=1, width=8, cond="projection", sn=True,
+                              norm="none", aux_classes=3).eval()
+    g2, d2 = from_config(g.config), from_config(d.config)
+    g2.load_state_dict(g.state_dict()); d2.load_state_dict(d.state_dict())
+    z, c, x = torch.randn(2, 16), torch.randn(2, COND), torch.randn(2, 1, 64, 44)
+    assert torch.equal(g(z, c), g2.eval()(z, c))
+    assert torch.equal(d(x, c)["adv"], d2.eval()(x, c)["adv"])
 
 
 def test_bad_switches_are_refused():

@@ -98,3 +98,33 @@ def test_wgan_gp_aux_and_bce_run(tmp_path):
         train_gan(*_nets(), data, GANConfig(steps=1, aux_weight=1.0), progress=False)
     with pytest.raises(ValueError, match="loss must be"):
         GANConfig(loss="lsgan")
+
+
+def test_cached_gan_is_stored_reloaded_and_keyed_by_config(tmp_path):
+    from s2i_lib.gan_training import cached_gan
+    from s2i_lib.training import ModelStore
+    store = ModelStore(tmp_path / "models")
+    cfg = GANConfig(loss="hinge", steps=4, batch_size=8, log_every=2, sample_every=2, checkpoint_every=100)
+    data = _data()
+    G, D = _nets()
+    a = cached_gan(store, "toy_gan", {"data": "toy"}, G, D, data, cfg, progress=False)
+    assert not a.loaded and [r["step"] for r in a.history] == [2, 4]
+    assert sorted(p.name for p in (a.path / "samples").glob("*.png")) == ["step_000002.png", "step_000004.png"]
+    assert not (a.path / "checkpoints").exists()
+    G2, D2 = _nets(seed=5)          # other initial weights: a reload must not train them
+    b = cached_gan(store, "toy_gan", {"data": "toy"}, G2, D2, data, cfg, progress=False)
+    assert b.loaded and b.path == a.path and b.history == a.history
+    z, c = torch.randn(4, 8), data.cond[:4]
+    assert torch.equal(a.model.eval()(z, c), b.model.eval()(z, c))
+    G3, D3 = _nets()
+    c3 = cached_gan(store, "toy_gan", {"data": "toy"}, G3, D3, data, GANConfig(**{**cfg.__dict__, "steps": 2}),
+                    progress=False)
+    assert not c3.loaded and c3.path != a.path
+
+
+def test_kang_weighted_mismatch_objective():
+    s_r, s_f, s_w = torch.tensor([1.0, 3.0]), torch.tensor([0.5, 0.5]), torch.tensor([-1.0, 2.0])
+    alpha = 0.1
+    got = gan.gan_cls_d_loss("wgan", s_r, s_f, s_w, wrong_weight=alpha, fake_weight=1.0)
+    # the critic maximises f(x, right) - f(G(z), right) - alpha f(x, wrong)  (Kang & Kymn, Eq. 10)
+    assert got.item() == pytest.approx(-(2.0 - 0.5) + alpha * 0.5)
