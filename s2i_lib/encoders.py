@@ -43,18 +43,20 @@ IMAGE_ENCODER_NOTE = ("image classifier of notebook 02 (6 conv + 3 FC, trained o
 
 # ----------------------------------------------------------------------------- data
 def course_pairs(suite: str, profile: str = "course", seed: int = 0, data_dir="data", workers: int = 2,
-                 progress: bool = True) -> Path:
+                 progress: bool = True, frame: str = "first") -> Path:
     """The pairs notebook 01 builds from a SynthAV suite with Chen et al.'s recipe (0.5 s
     segments, first frame, -45 dBFS, 80/20 split by video), built if missing and reused
-    otherwise.  Returns the build folder ``<data_dir>/pairs/<suite>-<profile>-seed<seed>``."""
+    otherwise.  Returns the build folder ``<data_dir>/pairs/<suite>-<profile>-seed<seed>``.
+    ``frame="middle"`` takes the frame in the middle of each segment instead (Kang & Kymn's
+    pairs), in ``...-seed<seed>-middle``."""
     prof = get_profile(profile)
     data_dir = resolve(data_dir)
     src = synthav.ensure_corpus(data_dir, suite, profile, seed, workers=workers)
     size = prof.scenes if suite == "scenes" else prof.performances
-    recipe = building.BuildConfig(segment=prof.build.segment_seconds, frame="first", min_dbfs=prof.build.min_dbfs,
+    recipe = building.BuildConfig(segment=prof.build.segment_seconds, frame=frame, min_dbfs=prof.build.min_dbfs,
                                   image_size=prof.build.image_size, sample_rate=size.sample_rate,
                                   test_fraction=0.2, seed=seed)
-    out = data_dir / "pairs" / f"{suite}-{profile}-seed{seed}"
+    out = data_dir / "pairs" / (f"{suite}-{profile}-seed{seed}" + ("" if frame == "first" else f"-{frame}"))
     building.build(src, "synthav", out, recipe, workers=workers, progress=progress)
     return out
 

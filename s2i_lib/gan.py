@@ -33,9 +33,10 @@ LOSSES = ("bce", "hinge", "wgan", "wgan-gp")
 
 # ----------------------------------------------------------------------------- layers
 def _grid(h: int, w: int):
-    """How many factor-2 steps reach an ``h`` x ``w`` map, and the small map they start
-    from: the longer side starts at 4, the shorter at the fewest cells that still cover it
-    (a 128 x 44 spectrogram grows from 4 x 2 to 128 x 64 and is resized to 128 x 44)."""
+    """How many factor-2 steps take 4 cells to at least the longer of ``h`` and ``w``, and
+    the small map they start from: each side starts at the fewest cells that still cover it
+    after those steps (a 128 x 44 spectrogram grows from 4 x 2 to 128 x 64 and is resized
+    to 128 x 44; a 64 x 44 one from 4 x 3 to 64 x 48)."""
     n = max(1, math.ceil(math.log2(max(h, w) / 4)))
     return n, (max(1, math.ceil(h / 2 ** n)), max(1, math.ceil(w / 2 ** n)))
 

@@ -289,3 +289,20 @@ def cached_gan(store, name: str, payload: dict, G: nn.Module, D: nn.Module, data
         return run.sampler.eval(), metrics, run.log
 
     return store.load_or_train(name, full, train, retrain=retrain)
+
+
+@torch.no_grad()
+def generate(G: nn.Module, cond: torch.Tensor, per_condition: int = 1, seed: int = 0,
+             batch_size: int = 512) -> torch.Tensor:
+    """Samples of ``G`` (in eval mode) for every row of ``cond``: ``per_condition`` noise
+    vectors each (drawn from ``seed``, so the same call gives the same images), returned
+    on the CPU in [0, 1], ordered condition-major: ``(len(cond) * per_condition, C, H, W)``."""
+    was = G.training
+    G.eval()
+    device = next(G.parameters()).device
+    c = cond.repeat_interleave(per_condition, dim=0)
+    z = G.noise(len(c), generator=torch.Generator().manual_seed(seed))
+    out = [G(z[i:i + batch_size].to(device), c[i:i + batch_size].to(device)).cpu()
+           for i in range(0, len(c), batch_size)]
+    G.train(was)
+    return (torch.cat(out) + 1) / 2 if out else torch.empty(0)

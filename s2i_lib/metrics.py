@@ -82,6 +82,9 @@ class FeatureExtractor:
             name = "s2i image classifier (Inception stand-in)"
             if size is not None:
                 name += f", {size}x{size}"
+            framing = getattr(trained, "framing", "full")
+            if framing != "full":
+                name += f", {framing} crops"
             try:
                 name += f", model {trained.key}"
             except Exception:  # no stored path: the name simply has no key

@@ -67,6 +67,33 @@ class EncoderSize:
 
 
 @dataclass(frozen=True)
+class GANSize:
+    """How big and how long the GANs of notebooks 03+ are.
+
+    Images are generated at the profile's ``encoders.image_size`` (what the image
+    classifier scores).  On a CPU budget the course trains with a fast optimiser (Adam at
+    1e-3, betas (0, 0.9)) and samples from an EMA of G: with the papers' 2e-4 and beta1 0.5,
+    500 steps of GAN-CLS on the performances suite stay at chance (measured when notebook 03
+    was written); the paper profile keeps the papers' settings.
+    """
+    width: int = 32
+    batch_size: int = 64
+    lr: float = 1e-3
+    betas: Tuple[float, float] = (0.0, 0.9)
+    ema: float = 0.99
+    s2i_steps: int = 500            # S2I-C / S2I-A / S2I-N, each
+    eval_every: int = 50            # Fig. 9 curve resolution (steps)
+    eval_sounds: int = 400          # sounds per split scored at each evaluation
+    pose_instruments: Tuple[str, ...] = ("cello",)   # one pose-oriented model each
+    pose_steps: int = 300
+    kang_steps: int = 300           # generator steps of the WGAN variant and of its BCE baseline
+    kang_n_d: int = 2               # critic steps per generator step (WGAN's default is 5)
+    i2s_mels: int = 64              # I2S output height (the classifier sees it resized to 128)
+    i2s_width: int = 16
+    i2s_steps: int = 250
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     budget_minutes_per_notebook: float
@@ -74,6 +101,7 @@ class Profile:
     performances: SynthAVSize
     build: BuildSize = field(default_factory=BuildSize)
     encoders: EncoderSize = field(default_factory=EncoderSize)
+    gan: GANSize = field(default_factory=GANSize)
     description: str = ""
 
     def as_dict(self) -> dict:
@@ -90,6 +118,8 @@ _PROFILES = {
         build=BuildSize(image_size=32, workers=2),
         encoders=EncoderSize(width=8, batch_size=32, audio_epochs=2, max_train=240, image_epochs=3,
                              autoencoder_epochs=1, soundnet_epochs=2, map_points=150),
+        gan=GANSize(width=8, batch_size=32, s2i_steps=40, eval_every=20, eval_sounds=100, pose_steps=20,
+                    kang_steps=10, kang_n_d=2, i2s_mels=32, i2s_width=8, i2s_steps=10),
         description="CI on 2 CPU cores: every code path, tiny data",
     ),
     "course": Profile(
@@ -111,6 +141,9 @@ _PROFILES = {
         build=BuildSize(image_size=128, workers=8),
         encoders=EncoderSize(width=32, batch_size=64, audio_epochs=40, max_train=None, image_epochs=30,
                              image_size=64, autoencoder_epochs=10, soundnet_epochs=40, map_points=3000),
+        gan=GANSize(width=64, batch_size=64, lr=2e-4, betas=(0.5, 0.999), ema=0.999, s2i_steps=20000,
+                    eval_every=1000, eval_sounds=2000, pose_instruments=("cello", "violin", "flute", "double_bass"),
+                    pose_steps=10000, kang_steps=5000, kang_n_d=5, i2s_mels=128, i2s_width=32, i2s_steps=10000),
         description="a GPU: the papers' sizes",
     ),
 }
