@@ -13,6 +13,7 @@ otherwise trains it within the profile's budget (``profile.encoders``) and store
 - :func:`soundnet`          a SoundNet-style waveform network distilled from the image
   classifier on the paired frames, with layer taps such as ``pool5``
 - :func:`pose_probe`        a regressor from a frame to the player's true pose (notebook 03)
+- :func:`size_probe`        a regressor from a frame to the object's true size on screen (notebook 04)
 - :func:`framed_images`     whole frames or crops around the player, as the GANs see them
 - :func:`out_of_fold_probs` class probabilities for every pair from models that never saw
   its video (two folds by video), for cleaning pairs by classifier agreement
@@ -237,6 +238,50 @@ def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir
     return out
 
 
+def _regression_probe(pairs_dir, task: str, target: np.ndarray, ok: np.ndarray, framing: str, profile: str,
+                      seed: int, data_dir, arrays, progress: bool, retrain: bool, device: str,
+                      overrides: dict) -> training.Trained:
+    """A small CNN from a framed image to one number (``target``), trained on the train
+    pairs where ``ok``; metrics on the test pairs where ``ok``."""
+    enc = get_profile(profile).encoders
+    y = torch.tensor(np.nan_to_num(target), dtype=torch.float32)
+    cfg = {"width": enc.width, "epochs": enc.image_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
+           "image_size": enc.image_size, "framing": framing}
+    cfg.update(overrides)
+    payload = {"task": task, "data": data_key(pairs_dir), "seed": int(seed), **cfg}
+    tr, te = arrays.index("train"), arrays.index("test")
+    tr, te = tr[ok[tr]], te[ok[te]]
+    if len(tr) < 2 or len(te) < 2:
+        raise ValueError(f"{pairs_dir}: too few frames with a known {task.replace('_probe', '')} "
+                         f"({len(tr)} train, {len(te)} test)")
+
+    def train(work: Path):
+        t0 = time.time()
+        X = framed_images(pairs_dir, arrays, framing, cfg["image_size"])
+        torch.manual_seed(seed)
+        dev = pick_device(device)
+        model = M.ImageClassifier(1, image_size=cfg["image_size"], width=cfg["width"]).to(dev)
+        Xtr, ytr = X[tr], y[tr]
+
+        def step(idx):
+            return torch.nn.functional.mse_loss(model(Xtr[idx].to(dev))["logits"][:, 0], ytr[idx].to(dev))
+
+        hist = training.train_loop(model, model.parameters(), len(tr), step, epochs=cfg["epochs"],
+                                   batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed,
+                                   checkpoint=work / "checkpoint.pt", progress=progress, desc=task.replace("_", " "))
+        p = predict_pose(model, X[te])
+        t = y[te].numpy()
+        metrics = {"test_r": float(np.corrcoef(p, t)[0, 1]), "test_mae": float(np.abs(p - t).mean()),
+                   "baseline_mae": float(np.abs(float(ytr.mean()) - t).mean()),
+                   "train_frames": int(len(tr)), "test_frames": int(len(te)), "train_seconds": time.time() - t0}
+        return model, metrics, hist.epochs
+
+    out = _store(data_dir).load_or_train(task, payload, train, retrain=retrain)
+    out.model.to(pick_device(device))
+    out.framing = framing
+    return out
+
+
 def pose_probe(pairs_dir, framing: str = "player", profile: str = "course", seed: int = 0, data_dir="data",
                arrays=None, progress: bool = True, retrain: bool = False, device: str = "auto",
                **overrides) -> training.Trained:
@@ -247,49 +292,43 @@ def pose_probe(pairs_dir, framing: str = "player", profile: str = "course", seed
     test frames: ``test_r`` (Pearson correlation) and ``test_mae``; ``baseline_mae`` is
     what always answering the train mean would score."""
     from . import cleaning
-    enc = get_profile(profile).encoders
     arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
     truth = cleaning.pair_truth_table(arrays.df, cleaning.corpus_dir_of(pairs_dir), with_pose=True)
     ok = (truth["frame_shows_source"] & truth["pose"].notna()).to_numpy()
-    pose = torch.tensor(truth["pose"].fillna(0).to_numpy(), dtype=torch.float32)
-    cfg = {"width": enc.width, "epochs": enc.image_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
-           "image_size": enc.image_size, "framing": framing}
-    cfg.update(overrides)
-    payload = {"task": "pose_probe", "data": data_key(pairs_dir), "seed": int(seed), **cfg}
-    tr, te = arrays.index("train"), arrays.index("test")
-    tr, te = tr[ok[tr]], te[ok[te]]
-    if len(tr) < 2 or len(te) < 2:
-        raise ValueError(f"{pairs_dir}: too few frames with a known pose ({len(tr)} train, {len(te)} test)")
+    return _regression_probe(pairs_dir, "pose_probe", truth["pose"].to_numpy(float), ok, framing, profile, seed,
+                             data_dir, arrays, progress, retrain, device, overrides)
 
-    def train(work: Path):
-        t0 = time.time()
-        X = framed_images(pairs_dir, arrays, framing, cfg["image_size"])
-        torch.manual_seed(seed)
-        model = M.ImageClassifier(1, image_size=cfg["image_size"], width=cfg["width"]).to(pick_device(device))
-        dev = pick_device(device)
-        Xtr, ytr = X[tr], pose[tr]
 
-        def step(idx):
-            return torch.nn.functional.mse_loss(model(Xtr[idx].to(dev))["logits"][:, 0], ytr[idx].to(dev))
+def true_sizes(pairs_dir, df) -> np.ndarray:
+    """For each pair of a SynthAV build, the sounding object's height on screen as a share
+    of the frame height (``object_size_px / frame_size`` of its clip): the distance that
+    sets it also sets the loudness."""
+    from . import cleaning
+    meta = {m["clip_id"]: m for m in synthav.load_metadata(cleaning.corpus_dir_of(pairs_dir))}
+    try:
+        return np.array([meta[v]["object_size_px"] / meta[v]["frame_size"] for v in df["video_id"]], np.float64)
+    except KeyError as e:
+        raise ValueError(f"{pairs_dir}: video {e.args[0]!r} has no entry in the SynthAV metadata") from None
 
-        hist = training.train_loop(model, model.parameters(), len(tr), step, epochs=cfg["epochs"],
-                                   batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed,
-                                   checkpoint=work / "checkpoint.pt", progress=progress, desc="pose probe")
-        p = predict_pose(model, X[te])
-        y = pose[te].numpy()
-        metrics = {"test_r": float(np.corrcoef(p, y)[0, 1]), "test_mae": float(np.abs(p - y).mean()),
-                   "baseline_mae": float(np.abs(float(ytr.mean()) - y).mean()),
-                   "train_frames": int(len(tr)), "test_frames": int(len(te)), "train_seconds": time.time() - t0}
-        return model, metrics, hist.epochs
 
-    out = _store(data_dir).load_or_train("pose_probe", payload, train, retrain=retrain)
-    out.model.to(pick_device(device))
-    out.framing = framing
-    return out
+def size_probe(pairs_dir, framing: str = "full", profile: str = "course", seed: int = 0, data_dir="data",
+               arrays=None, progress: bool = True, retrain: bool = False, device: str = "auto",
+               **overrides) -> training.Trained:
+    """A regressor from a frame to the true on-screen size of the sounding object
+    (:func:`true_sizes`), trained on train frames that show their source; notebook 04
+    uses it to measure whether a louder sound makes the generator draw a bigger object
+    (Wan et al. Table 3).  Metrics as :func:`pose_probe`."""
+    from . import cleaning
+    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
+    truth = cleaning.pair_truth_table(arrays.df, cleaning.corpus_dir_of(pairs_dir))
+    ok = truth["frame_shows_source"].to_numpy(bool)
+    return _regression_probe(pairs_dir, "size_probe", true_sizes(pairs_dir, arrays.df), ok, framing, profile, seed,
+                             data_dir, arrays, progress, retrain, device, overrides)
 
 
 def predict_pose(model, images: torch.Tensor) -> np.ndarray:
-    """The pose a :func:`pose_probe` model reads in ``images`` (N, 3, H, W) in [0, 1]."""
+    """The number a :func:`pose_probe` or :func:`size_probe` model reads in ``images``
+    (N, 3, H, W) in [0, 1]."""
     return training.predict(model, images)["logits"][:, 0].numpy()
 
 

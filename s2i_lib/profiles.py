@@ -91,6 +91,12 @@ class GANSize:
     i2s_mels: int = 64              # I2S output height (the classifier sees it resized to 128)
     i2s_width: int = 16
     i2s_steps: int = 250
+    # notebook 04: Wan et al.'s ladder, feature ablation, update ratio and volume
+    ladder_width: int = 16
+    ladder_steps: int = 400         # generator iterations per run
+    ladder_seeds: int = 3
+    ladder_n_d: int = 1             # D and G steps per iteration of the ladder runs (Wan et al.: 1 and 5;
+    ladder_n_g: int = 1             # the course uses 1 and 1 and compares the ratios separately)
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,8 @@ _PROFILES = {
         encoders=EncoderSize(width=8, batch_size=32, audio_epochs=2, max_train=240, image_epochs=3,
                              autoencoder_epochs=1, soundnet_epochs=2, map_points=150),
         gan=GANSize(width=8, batch_size=32, s2i_steps=40, eval_every=20, eval_sounds=100, pose_steps=20,
-                    kang_steps=10, kang_n_d=2, i2s_mels=32, i2s_width=8, i2s_steps=10),
+                    kang_steps=10, kang_n_d=2, i2s_mels=32, i2s_width=8, i2s_steps=10,
+                    ladder_width=8, ladder_steps=20, ladder_seeds=2),
         description="CI on 2 CPU cores: every code path, tiny data",
     ),
     "course": Profile(
@@ -143,7 +150,8 @@ _PROFILES = {
                              image_size=64, autoencoder_epochs=10, soundnet_epochs=40, map_points=3000),
         gan=GANSize(width=64, batch_size=64, lr=2e-4, betas=(0.5, 0.999), ema=0.999, s2i_steps=20000,
                     eval_every=1000, eval_sounds=2000, pose_instruments=("cello", "violin", "flute", "double_bass"),
-                    pose_steps=10000, kang_steps=5000, kang_n_d=5, i2s_mels=128, i2s_width=32, i2s_steps=10000),
+                    pose_steps=10000, kang_steps=5000, kang_n_d=5, i2s_mels=128, i2s_width=32, i2s_steps=10000,
+                    ladder_width=64, ladder_steps=20000, ladder_seeds=3, ladder_n_d=1, ladder_n_g=5),
         description="a GPU: the papers' sizes",
     ),
 }

@@ -168,3 +168,40 @@ def test_one_training_step_moves_both_networks():
     lg = gan.g_loss("hinge", d(g(g.noise(8), c), c)["adv"])
     og.zero_grad(); lg.backward(); og.step()
     assert any(not torch.equal(a, b) for a, b in zip(before_g, g.parameters()))
+
+
+def _is_sn(m):
+    return torch.nn.utils.parametrize.is_parametrized(m, "weight")
+
+
+def test_wan_ladder_rungs_build_the_intended_models():
+    from s2i_lib.gan_training import LADDER, GANConfig, ladder_rung
+    layers = lambda D: [m for m in D.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    built = {r: ladder_rung(r, COND, 5, image_size=32, width=8) for r in LADDER}
+    for r, (G, D, cfg) in built.items():
+        GANConfig(**cfg)                                  # every rung's settings are valid
+        x = G(G.noise(2), torch.randn(2, COND))
+        assert D(x, torch.randn(2, COND))["adv"].shape == (2,)
+    # (b) WGAN-GP with the GAN-CLS discriminator: joined condition and wrong pairs
+    G, D, cfg = built["b"]
+    assert cfg["loss"] == "wgan-gp" and cfg["wrong"] == "class" and D.cond == "concat"
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules())
+    # (c) plain conditional GAN: no spectral norm anywhere
+    assert not any(_is_sn(m) for m in layers(built["c"][1])) and built["c"][2]["loss"] == "bce"
+    # (d) spectral norm on every conv and linear layer of D
+    for r in "defg":
+        assert all(_is_sn(m) for m in layers(built[r][1])), r
+    assert built["d"][2]["loss"] == "bce" and built["e"][2]["loss"] == "hinge"
+    # (f) projection term and no concatenation
+    D = built["f"][1]
+    assert D.cond == "projection" and not hasattr(D, "joint") and D.aux is None
+    D.eval()
+    x, c1, c2 = torch.randn(3, 3, 32, 32), torch.randn(3, COND), torch.randn(3, COND)
+    o1, o2 = D(x, c1), D(x, c2)
+    proj = ((D.embed(c1) - D.embed(c2)) * o1["h"]).sum(1)
+    assert torch.allclose(o1["adv"] - o2["adv"], proj, atol=1e-5)     # the condition enters only through <Vc, h>
+    # (g) an auxiliary head with a weight in the loss
+    G, D, cfg = built["g"]
+    assert D.aux is not None and D.aux.out_features == 5 and cfg["aux_weight"] > 0 and D.cond == "projection"
+    with pytest.raises(ValueError, match="unknown rung"):
+        ladder_rung("a", COND, 5)
