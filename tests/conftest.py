@@ -76,3 +76,20 @@ def folder_corpus(tmp_path):
         w.writeheader()
         w.writerows(rows)
     return root
+
+
+def synthav_build(root, suite: str, classes, clips: int, seconds: float = 3.0, frame_size: int = 64,
+                  defect_rate: float = 0.0, seed: int = 0, segment: float = 0.5, image_size: int = 64,
+                  test_fraction: float = 0.25):
+    """Generate a tiny SynthAV ``suite`` corpus under ``root/corpus`` and build its pairs in
+    ``root/pairs`` (one worker, no progress bars); returns ``(corpus, pairs)``."""
+    from s2i_lib import synthav
+    from s2i_lib.building import BuildConfig, build
+    from s2i_lib.profiles import SynthAVSize
+    size = SynthAVSize(clips_per_class=clips, clip_seconds=seconds, fps=8, frame_size=frame_size,
+                       classes=tuple(classes), defect_rate=defect_rate)
+    corpus = synthav.generate_corpus(suite, size, out=root / "corpus", seed=seed, workers=1, progress=False)
+    pairs = root / "pairs"
+    build(corpus, "synthav", pairs, BuildConfig(segment=segment, image_size=image_size, test_fraction=test_fraction,
+                                                seed=seed), progress=False)
+    return corpus, pairs

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from s2i_lib import cleaning, synthav
-from s2i_lib.building import BuildConfig, build, load_manifest
+from s2i_lib.building import load_manifest
 from s2i_lib.cleaning import (agreement, corpus_dir_of, load_cleaning, pair_truth_table, score, topk_labels,
                               write_cleaned)
 from s2i_lib.datasets import PairDataset
-from s2i_lib.profiles import SynthAVSize
+
+from conftest import synthav_build
 
 
 # ----------------------------------------------------------------------------- rules
@@ -133,12 +134,8 @@ def test_score_empty_denominators_are_nan():
 def tiny_build(tmp_path_factory):
     """Six SynthAV scene clips (dog, drum; 3 s; most carry defects) built into 0.5 s pairs."""
     root = tmp_path_factory.mktemp("cleaning")
-    size = SynthAVSize(clips_per_class=3, clip_seconds=3.0, fps=8, frame_size=32, classes=("dog", "drum"),
-                       defect_rate=0.6)
-    corpus = synthav.generate_corpus("scenes", size, out=root / "corpus", seed=0, workers=1, progress=False)
-    pairs = root / "pairs"
-    build(corpus, "synthav", pairs, BuildConfig(segment=0.5, image_size=16, test_fraction=0.34), progress=False)
-    return corpus, pairs
+    return synthav_build(root, "scenes", ("dog", "drum"), clips=3, frame_size=32, defect_rate=0.6, image_size=16,
+                         test_fraction=0.34)
 
 
 def test_pair_truth_table_on_a_tiny_synthav_build(tiny_build):
@@ -295,10 +292,8 @@ def test_write_cleaned_rerun_overwrite_copy_fallback_and_errors(tiny_build, tmp_
 
 def test_pose_columns_follow_the_notes(tmp_path):
     """with_pose: each pair gets the note played at its frame time and the pose it sets."""
-    size = SynthAVSize(clips_per_class=2, clip_seconds=3.0, fps=8, frame_size=32, classes=("cello", "flute"),
-                       defect_rate=0.0)
-    corpus = synthav.generate_corpus("performances", size, out=tmp_path / "corpus", seed=0, workers=1, progress=False)
-    build(corpus, "synthav", tmp_path / "pairs", BuildConfig(segment=0.5, image_size=16), progress=False)
+    corpus, _ = synthav_build(tmp_path, "performances", ("cello", "flute"), clips=2, frame_size=32, image_size=16,
+                              test_fraction=0.2)
     df = load_manifest(tmp_path / "pairs")
     truth = pair_truth_table(df, corpus, with_pose=True)
     assert list(truth.columns[-2:]) == ["midi", "pose"]

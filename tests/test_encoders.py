@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from s2i_lib import audio, datasets, encoders, synthav
-from s2i_lib.building import BuildConfig, build
-from s2i_lib.profiles import SynthAVSize
+from s2i_lib import audio, datasets, encoders
+
+from conftest import synthav_build
 
 CLASSES = ("dog", "drum", "plane")
 FAST = dict(width=8, batch_size=16)
@@ -17,11 +17,7 @@ FAST = dict(width=8, batch_size=16)
 def tiny(tmp_path_factory):
     """Three scene classes x 12 clips of 3 s, built into 0.5 s pairs (about 200)."""
     root = tmp_path_factory.mktemp("encoders")
-    size = SynthAVSize(clips_per_class=12, clip_seconds=3.0, fps=8, frame_size=32, classes=CLASSES, defect_rate=0.3)
-    corpus = synthav.generate_corpus("scenes", size, out=root / "corpus", seed=1, workers=1, progress=False)
-    pairs = root / "pairs"
-    build(corpus, "synthav", pairs, BuildConfig(segment=0.5, image_size=32, test_fraction=0.25, seed=1),
-          progress=False)
+    _, pairs = synthav_build(root, "scenes", CLASSES, clips=12, frame_size=32, defect_rate=0.3, seed=1, image_size=32)
     return pairs, root / "data", datasets.load_arrays(pairs, progress=False)
 
 

@@ -7,20 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from s2i_lib import datasets, encoders, synthav
-from s2i_lib.building import BuildConfig, build
-from s2i_lib.profiles import SynthAVSize
+from s2i_lib import datasets, encoders
+
+from conftest import synthav_build
 
 
 @pytest.fixture(scope="module")
 def perf(tmp_path_factory):
     root = tmp_path_factory.mktemp("pose")
-    size = SynthAVSize(clips_per_class=24, clip_seconds=4.0, fps=8, frame_size=96, classes=("cello", "violin"),
-                       defect_rate=0.0)
-    corpus = synthav.generate_corpus("performances", size, out=root / "corpus", seed=2, workers=1, progress=False)
-    pairs = root / "pairs"
-    build(corpus, "synthav", pairs, BuildConfig(segment=0.25, image_size=64, test_fraction=0.25, seed=2),
-          progress=False)
+    _, pairs = synthav_build(root, "performances", ("cello", "violin"), clips=24, seconds=4.0, frame_size=96,
+                             seed=2, segment=0.25)
     return pairs, root / "data", datasets.load_arrays(pairs, progress=False)
 
 
@@ -41,12 +37,7 @@ def test_pose_probe_reads_the_true_pose_from_player_crops(perf):
 @pytest.fixture(scope="module")
 def scenes(tmp_path_factory):
     root = tmp_path_factory.mktemp("size")
-    size = SynthAVSize(clips_per_class=24, clip_seconds=3.0, fps=8, frame_size=64, classes=("dog", "drum", "plane"),
-                       defect_rate=0.0)
-    corpus = synthav.generate_corpus("scenes", size, out=root / "corpus", seed=3, workers=1, progress=False)
-    pairs = root / "pairs"
-    build(corpus, "synthav", pairs, BuildConfig(segment=0.25, image_size=64, test_fraction=0.25, seed=3),
-          progress=False)
+    _, pairs = synthav_build(root, "scenes", ("dog", "drum", "plane"), clips=24, seed=3, segment=0.25)
     return pairs, root / "data", datasets.load_arrays(pairs, progress=False)
 
 
