@@ -269,7 +269,7 @@ def _regression_probe(pairs_dir, task: str, target: np.ndarray, ok: np.ndarray, 
         hist = training.train_loop(model, model.parameters(), len(tr), step, epochs=cfg["epochs"],
                                    batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed,
                                    checkpoint=work / "checkpoint.pt", progress=progress, desc=task.replace("_", " "))
-        p = predict_pose(model, X[te])
+        p = read_probe(model, X[te])
         t = y[te].numpy()
         metrics = {"test_r": float(np.corrcoef(p, t)[0, 1]), "test_mae": float(np.abs(p - t).mean()),
                    "baseline_mae": float(np.abs(float(ytr.mean()) - t).mean()),
@@ -326,7 +326,7 @@ def size_probe(pairs_dir, framing: str = "full", profile: str = "course", seed: 
                              data_dir, arrays, progress, retrain, device, overrides)
 
 
-def predict_pose(model, images: torch.Tensor) -> np.ndarray:
+def read_probe(model, images: torch.Tensor) -> np.ndarray:
     """The number a :func:`pose_probe` or :func:`size_probe` model reads in ``images``
     (N, 3, H, W) in [0, 1]."""
     return training.predict(model, images)["logits"][:, 0].numpy()

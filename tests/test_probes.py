@@ -31,7 +31,7 @@ def test_pose_probe_reads_the_true_pose_from_player_crops(perf):
                                 epochs=25, width=16, batch_size=16)
     assert again.loaded and again.metrics == m
     crops = encoders.framed_images(pairs, arr, "player", 32)
-    assert np.isfinite(encoders.predict_pose(again.model, crops[:5])).all()
+    assert np.isfinite(encoders.read_probe(again.model, crops[:5])).all()
 
 
 @pytest.fixture(scope="module")
@@ -51,5 +51,5 @@ def test_size_probe_recovers_true_sizes_on_real_frames(scenes):
     m = probe.metrics
     assert m["test_r"] > 0.4, m                         # 0.56 when written (0.73 on the course data)
     te = arr.index("test")
-    pred = encoders.predict_pose(probe.model, encoders.framed_images(pairs, arr, "full", 32)[te])
+    pred = encoders.read_probe(probe.model, encoders.framed_images(pairs, arr, "full", 32)[te])
     assert np.corrcoef(pred, sizes[te])[0, 1] == pytest.approx(m["test_r"], abs=0.15)
