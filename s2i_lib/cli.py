@@ -34,9 +34,9 @@ def _min_dbfs(text: str):
 
 
 def parser() -> argparse.ArgumentParser:
-    from .building import FRAME_STRATEGIES
-    from .layouts import LAYOUTS
-    from .profiles import PROFILE_NAMES
+    from .data.building import FRAME_STRATEGIES
+    from .data.layouts import LAYOUTS
+    from .course.profiles import PROFILE_NAMES
 
     p = argparse.ArgumentParser(prog="s2i", description="s2i course tools: generate SynthAV, build paired data")
     sub = p.add_subparsers(dest="command", required=True)
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
         print(f"SynthAV {args.suite} ({args.profile}, seed {args.seed}, layout {args.layout}) written to {path}")
         return 0
     if args.command == "build":
-        from .building import BuildConfig, BuildSettingsError, build
+        from .data.building import BuildConfig, BuildSettingsError, build
         try:
             cfg = BuildConfig(segment=args.segment, frame=args.frame, topk=args.topk, min_dbfs=args.min_dbfs,
                               image_size=args.image_size, sample_rate=args.sample_rate,
@@ -103,11 +103,11 @@ def main(argv=None) -> int:
         print(res)
         return 0
     if args.command == "reproduce":
-        from .execution import reproduce
+        from .course.execution import reproduce
         reproduce(args.profile, args.seed, args.results, args.only)
         return 0
     if args.command == "merge":
-        from .building import merge
+        from .data.building import merge
         res = merge(args.out)
         print(res)
         return 0 if res.complete else 1

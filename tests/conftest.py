@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pytest
 
-from s2i_lib import avio
+from s2i_lib.data import media as avio
 
 
 def make_frames(seconds: float, fps: float, size=(48, 64), color=(200, 40, 40), seed=0):
@@ -84,8 +84,8 @@ def synthav_build(root, suite: str, classes, clips: int, seconds: float = 3.0, f
     """Generate a tiny SynthAV ``suite`` corpus under ``root/corpus`` and build its pairs in
     ``root/pairs`` (one worker, no progress bars); returns ``(corpus, pairs)``."""
     from s2i_lib import synthav
-    from s2i_lib.building import BuildConfig, build
-    from s2i_lib.profiles import SynthAVSize
+    from s2i_lib.data.building import BuildConfig, build
+    from s2i_lib.course.profiles import SynthAVSize
     size = SynthAVSize(clips_per_class=clips, clip_seconds=seconds, fps=8, frame_size=frame_size,
                        classes=tuple(classes), defect_rate=defect_rate)
     corpus = synthav.generate_corpus(suite, size, out=root / "corpus", seed=seed, workers=1, progress=False)

@@ -172,7 +172,7 @@ def test_backends_agree(n):
 def test_tolerances_catch_a_wrong_mel_filterbank(monkeypatch, norm, scale):
     wrong = lambda rep, device: AF.melscale_fbanks(rep.n_fft // 2 + 1, 0.0, rep.sample_rate / 2, rep.n_mels,
                                                    rep.sample_rate, norm=norm, mel_scale=scale).to(device)
-    monkeypatch.setattr(audio, "_mel_filterbank", wrong)
+    monkeypatch.setattr(audio.representations, "_mel_filterbank", wrong)
     x = realistic()
     got = audio.representation("logmel")(x).numpy()
     ref = audio.representation("logmel", backend="librosa")(x).numpy()
@@ -183,12 +183,12 @@ def test_tolerances_catch_a_wrong_cqt(monkeypatch):
     """The textbook Q = 1/(2**(1/b) - 1) instead of librosa's gives filters 3 % longer."""
     x = realistic()
     ref = audio.representation("cqt", backend="librosa")(x).numpy()
-    monkeypatch.setattr(audio, "_cqt_q", lambda b: 1 / (2 ** (1 / b) - 1))
-    audio._cqt_plan.cache_clear()
+    monkeypatch.setattr(audio.representations, "_cqt_q", lambda b: 1 / (2 ** (1 / b) - 1))
+    audio.representations._cqt_plan.cache_clear()
     try:
         rel, corr, ratio = cqt_agreement(audio.representation("cqt")(x).numpy(), ref)
     finally:
-        audio._cqt_plan.cache_clear()
+        audio.representations._cqt_plan.cache_clear()
     assert rel > CQT_REL_TOL and corr < CQT_CORR_MIN and abs(ratio - 1) > CQT_RATIO_TOL, (rel, corr, ratio)
 
 
@@ -207,7 +207,7 @@ def test_cqt_scale_matches_librosa_for_a_pure_tone():
 # ---------------------------------------------------------------------------- batching and devices
 @pytest.mark.parametrize("kind", TORCH_KINDS)
 def test_batch_equals_items(kind, monkeypatch):
-    monkeypatch.setattr(audio, "_CHUNK_SAMPLES", 2 * N)        # force several chunks
+    monkeypatch.setattr(audio.representations, "_CHUNK_SAMPLES", 2 * N)        # force several chunks
     xs = np.stack([realistic(seed=s) for s in range(5)])
     rep = audio.representation(kind)
     batch = rep(torch.from_numpy(xs))

@@ -3,7 +3,7 @@ and the errors for bad files."""
 import numpy as np
 import pytest
 
-from s2i_lib import avio
+from s2i_lib.data import media as avio
 from conftest import make_audio, make_frames
 
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from s2i_lib import avio
-from s2i_lib.building import (BuildConfig, BuildSettingsError, build, candidates_for_clip, dbfs,
+from s2i_lib.data import media as avio
+from s2i_lib.data.building import (BuildConfig, BuildSettingsError, build, candidates_for_clip, dbfs,
                               first_frame, load_manifest, middle_frame, segment_bounds, topk_moments)
 from conftest import make_audio, make_frames
 
@@ -179,7 +179,7 @@ def test_killed_build_resumes_without_redoing_work(tmp_path):
     reference = tmp_path / "ref"
     build(src, "folder", reference, BuildConfig(image_size=16), progress=False)
     # a build in another process, killed once a few videos are finished
-    code = ("import sys; from s2i_lib.building import build, BuildConfig; "
+    code = ("import sys; from s2i_lib.data.building import build, BuildConfig; "
             f"build({str(src)!r}, 'folder', {str(out)!r}, BuildConfig(image_size=16), workers=1, progress=False)")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=str(Path(__file__).parent.parent))
     deadline = time.time() + 60
@@ -212,7 +212,7 @@ def test_cli_build_and_errors(folder_corpus, tmp_path):
 
 
 def test_score_candidates_counts_precision_and_recall():
-    from s2i_lib.building import Candidate, score_candidates
+    from s2i_lib.data.building import Candidate, score_candidates
     frame_times = np.arange(16) / 8.0          # 2 s at 8 fps -> 4 windows of 0.5 s
     # truth: the source is on screen only before 1.0 s; audible everywhere
     truth = lambda s, e, t: {"good": t < 1.0}

@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from s2i_lib import cleaning, synthav
-from s2i_lib.building import load_manifest
-from s2i_lib.cleaning import (agreement, corpus_dir_of, load_cleaning, pair_truth_table, score, topk_labels,
+from s2i_lib.data import cleaning
+from s2i_lib import synthav
+from s2i_lib.data.building import load_manifest
+from s2i_lib.data.cleaning import (agreement, corpus_dir_of, load_cleaning, pair_truth_table, score, topk_labels,
                               write_cleaned)
-from s2i_lib.datasets import PairDataset
+from s2i_lib.data.datasets import PairDataset
 
 from conftest import synthav_build
 

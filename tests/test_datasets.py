@@ -2,8 +2,8 @@
 import numpy as np
 import torch
 
-from s2i_lib.building import BuildConfig, build
-from s2i_lib.datasets import PairDataset
+from s2i_lib.data.building import BuildConfig, build
+from s2i_lib.data.datasets import PairDataset
 
 
 def test_pair_dataset_items_and_batches(folder_corpus, tmp_path):

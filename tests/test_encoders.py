@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from s2i_lib import audio, datasets, encoders
+from s2i_lib import audio
+from s2i_lib.data import datasets
+from s2i_lib.course import recipes as encoders
 
 from conftest import synthav_build
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from s2i_lib import gan
+from s2i_lib.models import gan
 
 COND = 12
 
@@ -62,7 +62,7 @@ def test_rectangular_networks_grow_a_rectangular_map(shape, grown):
 
 
 def test_gan_networks_rebuild_from_their_config():
-    from s2i_lib.models import from_config
+    from s2i_lib.models.networks import from_config
     g = gan.CondGenerator(COND, z_dim=16, out_shape=(64, 44), out_channels=1, width=8).eval()
     d = gan.CondDiscriminator(COND, in_shape=(64, 44), in_channels=1, width=8, cond="projection", sn=True,
                               norm="none", aux_classes=3).eval()
@@ -175,7 +175,7 @@ def _is_sn(m):
 
 
 def test_wan_ladder_rungs_build_the_intended_models():
-    from s2i_lib.gan_training import LADDER, GANConfig, ladder_rung
+    from s2i_lib.train.gan import LADDER, GANConfig, ladder_rung
     layers = lambda D: [m for m in D.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
     built = {r: ladder_rung(r, COND, 5, image_size=32, width=8) for r in LADDER}
     for r, (G, D, cfg) in built.items():

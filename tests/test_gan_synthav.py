@@ -6,10 +6,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from s2i_lib import datasets, encoders, gan, metrics, synthav
-from s2i_lib.building import BuildConfig, build
-from s2i_lib.gan_training import GANConfig, GANData, train_gan
-from s2i_lib.profiles import SynthAVSize
+from s2i_lib.data import datasets
+from s2i_lib.course import recipes as encoders
+from s2i_lib.models import gan
+from s2i_lib.eval import scores as metrics
+from s2i_lib import synthav
+from s2i_lib.data.building import BuildConfig, build
+from s2i_lib.train.gan import GANConfig, GANData, train_gan
+from s2i_lib.course.profiles import SynthAVSize
 
 CLASSES = ("dog", "drum", "plane")
 

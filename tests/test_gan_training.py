@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from s2i_lib import gan
-from s2i_lib.gan_training import GANConfig, GANData, train_gan
+from s2i_lib.models import gan
+from s2i_lib.train.gan import GANConfig, GANData, train_gan
 
 COND = 6
 
@@ -68,7 +68,7 @@ def test_step_counts_clipping_and_ema(tmp_path):
             opt_steps.append(id(self))
             return super().step(*a, **k)
 
-    import s2i_lib.gan_training as gt
+    import s2i_lib.train.gan as gt
     orig = gt._optimizer
     gt._optimizer = lambda params, lr, c: Spy(params, lr=lr)
     try:
@@ -101,8 +101,8 @@ def test_wgan_gp_aux_and_bce_run(tmp_path):
 
 
 def test_cached_gan_is_stored_reloaded_and_keyed_by_config(tmp_path):
-    from s2i_lib.gan_training import cached_gan
-    from s2i_lib.training import ModelStore
+    from s2i_lib.train.gan import cached_gan
+    from s2i_lib.train.engine import ModelStore
     store = ModelStore(tmp_path / "models")
     cfg = GANConfig(loss="hinge", steps=4, batch_size=8, log_every=2, sample_every=2, checkpoint_every=100)
     data = _data()
@@ -131,7 +131,7 @@ def test_kang_weighted_mismatch_objective():
 
 
 def test_generate_is_seeded_condition_major_and_in_unit_range():
-    from s2i_lib.gan_training import generate
+    from s2i_lib.train.gan import generate
     G, _ = _nets()
     G.train()
     c = _data().cond[:3]

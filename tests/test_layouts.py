@@ -6,9 +6,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from s2i_lib import avio, synthav
-from s2i_lib.building import BuildConfig, build, load_manifest
-from s2i_lib.layouts import read_layout
+from s2i_lib.data import media as avio
+from s2i_lib import synthav
+from s2i_lib.data.building import BuildConfig, build, load_manifest
+from s2i_lib.data.layouts import read_layout
 
 
 def _truth(root):

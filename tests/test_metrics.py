@@ -6,8 +6,8 @@ import pytest
 import scipy.linalg
 import torch
 
-from s2i_lib import metrics
-from s2i_lib.models import ImageClassifier
+from s2i_lib.eval import scores as metrics
+from s2i_lib.models.networks import ImageClassifier
 
 
 def one_hot(labels, num_classes):

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from s2i_lib.execution import execute, list_notebooks
+from s2i_lib.course.execution import execute, list_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results" / "test"

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from s2i_lib import datasets, encoders
+from s2i_lib.data import datasets
+from s2i_lib.course import recipes as encoders
 
 from conftest import synthav_build
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from s2i_lib import study as st
+from s2i_lib.course import study as st
 
 N_CLASSES = 4
 MODELS = ["sn", "hinge", "projection", "acgan"]

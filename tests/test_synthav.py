@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from s2i_lib import avio
-from s2i_lib import synthav as sv
-from s2i_lib.profiles import INSTRUMENTS, SCENE_CLASSES, SynthAVSize, get_profile
+from s2i_lib.data import media as avio
+from s2i_lib.synthav import corpus as sv
+from s2i_lib.course.profiles import INSTRUMENTS, SCENE_CLASSES, SynthAVSize, get_profile
 
 TINY = SynthAVSize(clips_per_class=4, clip_seconds=2.0, fps=4, frame_size=32)
 CLEAN = replace(TINY, defect_rate=0.0)
@@ -464,7 +464,7 @@ def test_suburmp_layout(tmp_path):
 
 @pytest.mark.parametrize("kind", ["vegas", "vggsound", "ucf101", "suburmp"])
 def test_layouts_are_read_back_by_the_readers(tmp_path, kind):
-    from s2i_lib.layouts import read_layout
+    from s2i_lib.data.layouts import read_layout
     root = sv.write_layout(kind, tmp_path / kind, suite="performances", classes=["cello", "flute"], clips_per_class=2)
     items, skipped = read_layout(root, kind)
     assert not skipped, skipped

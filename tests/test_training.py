@@ -6,8 +6,8 @@ import json
 import pytest
 import torch
 
-from s2i_lib import models as M
-from s2i_lib import training
+from s2i_lib.models import networks as M
+from s2i_lib.train import engine as training
 
 
 # ----------------------------------------------------------------------------- shapes

@@ -14,9 +14,11 @@ import sys
 
 import torch
 
-from s2i_lib import audio, models, training
-from s2i_lib.profiles import get_profile
-from s2i_lib.runs import package_versions, repo_root
+from s2i_lib import audio
+from s2i_lib.models import networks as models
+from s2i_lib.train import engine as training
+from s2i_lib.course.profiles import get_profile
+from s2i_lib.course.runs import package_versions, repo_root
 
 from bench_data import timed   # the sibling script (run from this folder's path)
 

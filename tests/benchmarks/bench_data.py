@@ -14,10 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from s2i_lib import avio, synthav
-from s2i_lib.building import BuildConfig, build
-from s2i_lib.profiles import get_profile
-from s2i_lib.runs import package_versions, repo_root
+from s2i_lib.data import media as avio
+from s2i_lib import synthav
+from s2i_lib.data.building import BuildConfig, build
+from s2i_lib.course.profiles import get_profile
+from s2i_lib.course.runs import package_versions, repo_root
 
 
 def timed(fn):

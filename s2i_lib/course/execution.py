@@ -57,7 +57,7 @@ def reproduce(profile: str = "course", seed: int = 0, results_dir: str = "result
               only: Optional[Sequence[str]] = None) -> Path:
     """Execute every notebook in ``profile`` and write executed copies, HTML, figures and
     metrics under ``results/<profile>/``; return that folder."""
-    from .synthav import ensure_corpus
+    from ..synthav import ensure_corpus
     root = repo_root()
     out = Path(results_dir) if Path(results_dir).is_absolute() else root / results_dir
     prof_dir = out / profile

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from .avio import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-from .profiles import INSTRUMENTS
+from .media import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from ..course.profiles import INSTRUMENTS
 
 LAYOUTS = ("synthav", "vegas", "vggsound", "ucf101", "suburmp", "folder")
 _SIDE_FILES = {".txt", ".csv", ".json", ".jsonl", ".md", ".yaml", ".yml", ".pdf", ".html", ".log"}

@@ -33,8 +33,10 @@ import time
 import numpy as np
 import torch
 
-from . import audio, building, datasets, synthav, training
-from . import models as M
+from .. import audio, synthav
+from ..data import building, datasets
+from ..train import engine as training
+from ..models import networks as M
 from .profiles import get_profile
 from .runs import pick_device, resolve
 
@@ -291,7 +293,7 @@ def pose_probe(pairs_dir, framing: str = "player", profile: str = "course", seed
     it to ask whether a generated image's pose follows the note heard.  Metrics on the
     test frames: ``test_r`` (Pearson correlation) and ``test_mae``; ``baseline_mae`` is
     what always answering the train mean would score."""
-    from . import cleaning
+    from ..data import cleaning
     arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
     truth = cleaning.pair_truth_table(arrays.df, cleaning.corpus_dir_of(pairs_dir), with_pose=True)
     ok = (truth["frame_shows_source"] & truth["pose"].notna()).to_numpy()
@@ -303,7 +305,7 @@ def true_sizes(pairs_dir, df) -> np.ndarray:
     """For each pair of a SynthAV build, the sounding object's height on screen as a share
     of the frame height (``object_size_px / frame_size`` of its clip): the distance that
     sets it also sets the loudness."""
-    from . import cleaning
+    from ..data import cleaning
     meta = {m["clip_id"]: m for m in synthav.load_metadata(cleaning.corpus_dir_of(pairs_dir))}
     try:
         return np.array([meta[v]["object_size_px"] / meta[v]["frame_size"] for v in df["video_id"]], np.float64)
@@ -318,7 +320,7 @@ def size_probe(pairs_dir, framing: str = "full", profile: str = "course", seed: 
     (:func:`true_sizes`), trained on train frames that show their source; notebook 04
     uses it to measure whether a louder sound makes the generator draw a bigger object
     (Wan et al. Table 3).  Metrics as :func:`pose_probe`."""
-    from . import cleaning
+    from ..data import cleaning
     arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
     truth = cleaning.pair_truth_table(arrays.df, cleaning.corpus_dir_of(pairs_dir))
     ok = truth["frame_shows_source"].to_numpy(bool)
@@ -387,7 +389,7 @@ def player_boxes(pairs_dir, df) -> np.ndarray:
     the frame around the sounding player or object, from the clip's metadata (its
     on-screen size and the position of its feet).  Raises ``ValueError`` naming the folder
     when the build has no SynthAV metadata (use ``framing="center"`` for real data)."""
-    from . import cleaning
+    from ..data import cleaning
     try:
         corpus = cleaning.corpus_dir_of(pairs_dir)
         meta = {m["clip_id"]: m for m in synthav.load_metadata(corpus)}
@@ -454,7 +456,7 @@ def soundnet_features(trained: training.Trained, waves: torch.Tensor, tap: str =
 
 def _clean_frames(pairs_dir, arrays) -> Optional[np.ndarray]:
     """For a SynthAV build: which pairs' frames truly show their class (None otherwise)."""
-    from . import cleaning
+    from ..data import cleaning
     try:
         corpus = cleaning.corpus_dir_of(pairs_dir)
         truth = cleaning.pair_truth_table(arrays.df, corpus)
@@ -533,7 +535,7 @@ def cleaned_pairs(suite: str, rule: str = "top1", profile: str = "course", seed:
     :func:`s2i_lib.cleaning.write_cleaned`.  ``probs`` may pass ``(image_probs,
     audio_probs)`` already computed.
     """
-    from . import cleaning
+    from ..data import cleaning
     src = course_pairs(suite, profile, seed, data_dir, workers, progress=progress)
     out = src.parent / f"{src.name}-clean-{rule}"
     source_sha = training.file_sha256(src / "manifest.csv")

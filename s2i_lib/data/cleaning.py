@@ -46,7 +46,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from . import synthav
+from .. import synthav
 from .building import load_manifest
 
 CLEANING_VERSION = 1

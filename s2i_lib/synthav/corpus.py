@@ -69,7 +69,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .profiles import INSTRUMENTS, SCENE_CLASSES, Profile, SynthAVSize, get_profile
+from ..course.profiles import INSTRUMENTS, SCENE_CLASSES, Profile, SynthAVSize, get_profile
 
 __all__ = ["GENERATOR_VERSION", "SUITES", "LAYOUTS", "DEFECT_TYPES", "INSTRUMENT_SPECS", "clip_id", "suite_classes",
            "generate_clip", "clip_metadata", "object_masks", "truth_at", "pair_truth", "pose_of_pitch", "dbfs",
@@ -2092,7 +2092,7 @@ def object_masks(suite: str, label: str, index: int, size: SynthAVSize, seed: in
     return _render_video(plan)[1]
 
 
-from .building import dbfs  # noqa: E402  (Chen et al.'s loudness; one implementation, in building)
+from ..data.building import dbfs  # noqa: E402  (Chen et al.'s loudness; one implementation, in building)
 
 
 # ============================================================================ corpora on disk
@@ -2210,7 +2210,7 @@ def _write_clip_task(task):
                 return meta, False
         except (OSError, json.JSONDecodeError):
             pass
-    from . import avio
+    from ..data import media as avio
     frames, audio, _ = generate_clip(suite, label, index, size, seed)
     if "video" in files:
         avio.write_video(root / files["video"], frames, size.fps, audio, size.sample_rate)
@@ -2228,7 +2228,7 @@ def _progress(total, desc, enabled):
     if not enabled:
         return None
     try:
-        from .progress import tqdm
+        from ..course.progress import tqdm
     except ImportError:
         from tqdm.auto import tqdm
     return tqdm(total=total, desc=desc, unit="clip")

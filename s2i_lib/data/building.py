@@ -36,7 +36,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import avio
+from . import media as avio
 from .layouts import LAYOUTS, SourceItem, read_layout
 
 FRAME_STRATEGIES = ("first", "middle", "topk")
@@ -418,7 +418,7 @@ def build(source, layout: str, out, cfg: Optional[BuildConfig] = None, *, worker
 
     bar = None
     if progress and todo:
-        from .progress import tqdm
+        from ..course.progress import tqdm
         bar = tqdm(total=len(todo), desc=f"building {source.name}", unit="video")
     args = [(str(source), it, cfg, str(out), score_fn) for it in todo]
     if workers > 1 and len(todo) > 1:

@@ -34,9 +34,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import gan
-from .progress import tqdm
-from .training import save_atomic
+from ..models import gan
+from ..course.progress import tqdm
+from .engine import save_atomic
 
 
 @dataclass

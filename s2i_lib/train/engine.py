@@ -32,8 +32,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import models as M
-from .progress import tqdm
+from ..models import networks as M
+from ..course.progress import tqdm
 
 
 # ----------------------------------------------------------------------------- loop

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from . import avio
+from . import media as avio
 from .building import load_manifest
 
 
@@ -114,7 +114,7 @@ def load_arrays(out, classes: Optional[Sequence[str]] = None, progress: bool = T
     load that file.  A changed manifest has another hash, so a stale cache is never used.
     """
     import hashlib
-    from .progress import tqdm
+    from ..course.progress import tqdm
     root = Path(out)
     df = load_manifest(root)
     digest = hashlib.sha256((root / "manifest.csv").read_bytes()).hexdigest()[:16]
