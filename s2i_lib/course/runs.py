@@ -30,11 +30,12 @@ from .profiles import Profile, get_profile
 
 
 def repo_root() -> Path:
-    """The repository root: ``$S2I_ROOT`` if set, else the folder above this package."""
+    """The repository root: ``$S2I_ROOT`` if set, else the folder holding the ``s2i_lib``
+    package (this file is ``s2i_lib/course/runs.py``)."""
     env = os.environ.get("S2I_ROOT")
     if env:
         return Path(env).resolve()
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def resolve(path) -> Path:
