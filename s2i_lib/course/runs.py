@@ -20,12 +20,14 @@ import platform
 import random
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
+from ..cache import write_json
 from .profiles import Profile, get_profile
 
 
@@ -44,16 +46,64 @@ def resolve(path) -> Path:
     return p if p.is_absolute() else repo_root() / p
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch; use deterministic torch algorithms."""
+# cuBLAS needs a fixed workspace to give the same results twice (PyTorch's reproducibility
+# notes); it reads this when it creates its first handle, so it must be set before CUDA runs
+CUBLAS_WORKSPACE = ":4096:8"
+# torch threads per profile when neither S2I_THREADS nor OMP_NUM_THREADS says otherwise:
+# smoke and course are sized for 2 cores (their committed reference numbers were made with
+# 2 threads, and float sums can differ with the thread count); paper uses every core
+PROFILE_THREADS = {"smoke": 2, "course": 2, "paper": None}
+
+
+def seed_everything(seed: int, device: str = "auto", strict: bool = False) -> None:
+    """Seed Python, NumPy and torch and switch torch to deterministic algorithms.
+
+    When ``device`` is (or ``"auto"`` picks) a CUDA device, also set
+    ``CUBLAS_WORKSPACE_CONFIG`` (unless already set) so cuBLAS is deterministic, and turn
+    off cuDNN's benchmark mode.  ``strict=True`` makes an operation without a
+    deterministic implementation raise instead of warn."""
     random.seed(seed)
     np.random.seed(seed)
     try:
         import torch
-        torch.manual_seed(seed)
-        torch.use_deterministic_algorithms(True, warn_only=True)
     except ImportError:  # the data tools work without torch
-        pass
+        return
+    if str(pick_device(device)).startswith("cuda"):
+        if "CUBLAS_WORKSPACE_CONFIG" not in os.environ:
+            if torch.cuda.is_initialized():
+                warnings.warn("CUDA was initialised before runs.seed_everything set CUBLAS_WORKSPACE_CONFIG; "
+                              "cuBLAS results may not be deterministic (set it before the first CUDA call)")
+            os.environ["CUBLAS_WORKSPACE_CONFIG"] = CUBLAS_WORKSPACE
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=not strict)
+
+
+def configure_threads(profile: str) -> Optional[int]:
+    """Set torch's CPU threads for ``profile``: ``$S2I_THREADS`` if set; else leave them to
+    ``$OMP_NUM_THREADS`` if that is set; else :data:`PROFILE_THREADS` (at most the CPU
+    count; ``None`` keeps torch's default of every core).  Returns the threads in use."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    wanted = os.environ.get("S2I_THREADS", "").strip()
+    if wanted:
+        try:
+            n = int(wanted)
+        except ValueError:
+            raise ValueError(f"S2I_THREADS={wanted!r} is not a number of threads") from None
+        if n < 1:
+            raise ValueError(f"S2I_THREADS={wanted!r} must be at least 1")
+    elif os.environ.get("OMP_NUM_THREADS", "").strip():
+        n = None
+    else:
+        n = PROFILE_THREADS.get(profile)
+        n = min(n, os.cpu_count() or n) if n else None
+    if n and torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return torch.get_num_threads()
 
 
 def package_versions() -> Dict[str, str]:
@@ -118,20 +168,16 @@ class Run:
     def provenance(self) -> dict:
         return {"notebook": self.notebook, "profile": self.profile.name, "seed": self.seed,
                 "commit": git_commit(), "device": self.device, "versions": package_versions(),
-                "platform": platform.platform(), "cpu_count": os.cpu_count(),
+                "platform": platform.platform(), "cpu_count": os.cpu_count(), "torch_threads": _torch_threads(),
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.started)),
                 "wall_seconds": round(time.time() - self.started, 1)}
 
-    def write_metrics(self, metrics: Mapping[str, float]) -> Path:
-        """Write ``metrics`` with provenance to ``results/<profile>/metrics/<notebook>.json``."""
+    def write_metrics(self, metrics: Mapping[str, Any]) -> Path:
+        """Write ``metrics`` with provenance to ``results/<profile>/metrics/<notebook>.json``
+        (numbers as floats, booleans and strings as they are)."""
         p = self.out_dir / "metrics" / f"{self.notebook}.json"
-        p.parent.mkdir(parents=True, exist_ok=True)
-        clean = {k: (float(v) if isinstance(v, (int, float, np.floating, np.integer)) else v)
-                 for k, v in metrics.items()}
-        tmp = p.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps({"metrics": clean, "provenance": self.provenance()}, indent=2, sort_keys=True))
-        os.replace(tmp, p)
-        return p
+        clean = {k: (float(v) if _is_number(v) else v) for k, v in metrics.items()}
+        return write_json(p, {"metrics": clean, "provenance": self.provenance()})
 
     def reference(self) -> dict:
         p = repo_root() / "results" / "reference" / f"{self.profile.name}.json"
@@ -139,10 +185,14 @@ class Run:
             return {}
         return json.loads(p.read_text()).get(self.notebook, {})
 
-    def compare(self, metrics: Mapping[str, float], paper: Optional[Mapping[str, str]] = None):
+    def compare(self, metrics: Mapping[str, Any], paper: Optional[Mapping[str, str]] = None):
         """A table: each metric's value in this run, the committed reference value for
         this profile and seed with its tolerance, whether it reproduced, and the paper's
-        number where one exists (a string naming its table)."""
+        number where one exists (a string naming its table).
+
+        Numbers reproduce when within the tolerance; anything else (a name, a verdict, a
+        flag) when it equals the reference.  A metric of a kind the reference does not have
+        (a number against a name) is reported as differing, never an error."""
         import pandas as pd
         ref = self.reference() if self.seed == 0 else {}
         rows = []
@@ -151,23 +201,65 @@ class Run:
             if r is None:
                 status, rv, tol = "no reference", None, None
             else:
-                rv, tol = r["value"], r.get("tol", 0.0)
-                status = "reproduced" if abs(float(v) - float(rv)) <= tol + 1e-12 else "DIFFERS"
+                rv, tol = (r.get("value"), r.get("tol", 0.0)) if isinstance(r, Mapping) else (r, 0.0)
+                status = "reproduced" if same_value(v, rv, tol)[0] else "DIFFERS"
             rows.append({"metric": k, "this run": v, "reference": rv, "tolerance": tol, "status": status,
                          "paper": (paper or {}).get(k, "")})
-        return pd.DataFrame(rows).set_index("metric")
+        return pd.DataFrame(rows, columns=["metric", "this run", "reference", "tolerance", "status", "paper"]
+                            ).set_index("metric")
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _torch_threads() -> Optional[int]:
+    try:
+        import torch
+        return torch.get_num_threads()
+    except ImportError:
+        return None
+
+
+def same_value(value, reference, tol=0.0) -> Tuple[bool, str]:
+    """Whether ``value`` reproduces ``reference``, and how it was compared.
+
+    Two numbers: within ``tol`` (NaN matches only NaN).  Anything else: equal.  A number
+    against a numeric string compares as numbers; a number against a name differs."""
+    def number(x):
+        if _is_number(x):
+            return float(x)
+        if isinstance(x, str):
+            try:
+                return float(x)
+            except ValueError:
+                return None
+        return None
+    a, b = number(value), number(reference)
+    if _is_number(value) or _is_number(reference):
+        if a is None or b is None:
+            return False, "a number against a non-number"
+        if np.isnan(a) or np.isnan(b):
+            return bool(np.isnan(a) and np.isnan(b)), "numbers (NaN)"
+        t = number(tol)
+        return abs(a - b) <= (t if t is not None else 0.0) + 1e-12, "numbers within tolerance"
+    return bool(value == reference), "equality"
 
 
 def start(notebook: str, profile: str = "course", seed: int = 0, data_dir="data", results_dir="results",
           device: str = "auto", quiet: bool = False) -> Run:
-    """Begin a notebook run: resolve folders, seed everything, print the environment."""
+    """Begin a notebook run: resolve folders, pick the device, set torch's threads for the
+    profile, seed everything (deterministic mode, CUDA's included), print the environment."""
     prof = get_profile(profile)
-    seed_everything(seed)
-    run = Run(notebook, prof, int(seed), resolve(data_dir), resolve(results_dir), pick_device(device))
+    dev = pick_device(device)
+    threads = configure_threads(prof.name)
+    seed_everything(seed, device=dev)
+    run = Run(notebook, prof, int(seed), resolve(data_dir), resolve(results_dir), dev)
     run.data_dir.mkdir(parents=True, exist_ok=True)
     run.out_dir.mkdir(parents=True, exist_ok=True)
     if not quiet:
         v = package_versions()
-        print(f"{notebook} | profile {prof.name} ({prof.description}) | seed {seed} | device {run.device}")
+        print(f"{notebook} | profile {prof.name} ({prof.description}) | seed {seed} | device {run.device}"
+              + (f" | {threads} threads" if threads else ""))
         print("versions: " + ", ".join(f"{k} {v[k]}" for k in ("python", "torch", "torchaudio", "numpy", "librosa", "av")))
     return run
