@@ -1,41 +1,55 @@
-"""Scores for generated images: the evaluation every GAN notebook of the course uses.
+"""Scores for generated images: plain functions of class probabilities and features.
 
-Two layers, kept apart so that every number can say where its features came from:
+Notebooks 03 and 04 teach them (notebook 02 trains the classifier whose outputs they use).
+The features and probabilities come from a feature extractor
+(:mod:`s2i_lib.eval.extractors`); :func:`s2i_lib.eval.report.report` runs the whole
+"generate, extract, score" chain.  Every function here takes numpy arrays (torch tensors
+are converted) and computes in float64:
 
-- :class:`FeatureExtractor` runs an image classifier and returns, for each image, the
-  class probabilities and the 128-d embedding.  It carries a ``name``; every report
-  built with :func:`evaluate` repeats that name.
-- Plain functions turn those arrays into numbers: :func:`inception_score`,
-  :func:`frechet_distance` (with :func:`feature_stats` / :func:`frechet_from_stats`),
-  :func:`class_accuracy`, :func:`topk_overlap`, :func:`recall_at_k` and
-  :func:`diversity`.  They take numpy arrays (torch tensors are converted) and compute
-  in float64.
+- :func:`inception_score` (Salimans et al. 2016) over 10 shuffled splits;
+- :func:`frechet_distance` (the formula of FID, Heusel et al. 2017), with
+  :func:`feature_stats` / :func:`frechet_from_stats`;
+- :func:`kernel_inception_distance` (KID, Bińkowski et al. 2018), with
+  :func:`polynomial_kernel` / :func:`mmd2_unbiased`;
+- :func:`class_accuracy`, :func:`topk_overlap`, :func:`recall_at_k`, :func:`diversity`.
 
-Important caveat.  The Inception Score (Salimans et al. 2016, "Improved Techniques for
-Training GANs") and the Fréchet Inception Distance (Heusel et al. 2017, "GANs Trained by
-a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium") are defined on the
-outputs of Inception-v3 trained on ImageNet.  Here the features come from the course's
-own image classifier (notebook 02: 6 conv + 3 FC layers trained on SynthAV frames, see
-:data:`s2i_lib.encoders.IMAGE_ENCODER_NOTE`).  The formulas are the papers', the
-network is not: the numbers can be compared between runs of the course that use the
-same extractor, never with the values printed in the papers.
+**FD is biased at the course's sample sizes, KID is not.**  The Fréchet distance plugs
+sample means and covariances into a formula; with N samples its expectation exceeds the
+true distance by a term that falls like 1/N and grows with the feature dimension (the
+mean term alone adds Tr(Σ)(1/N + 1/M); the covariance term adds more, about
+D Tr(Σ)/(2N) for D-dimensional isotropic features and two sets of N).  At a few hundred images two sets drawn from *the same* distribution
+already score well above 0, and FDs computed from different numbers of images cannot be
+compared.  KID is an unbiased estimate of a squared kernel distance (MMD²): its
+expectation is the population value at any N (single values can come out slightly
+negative when the two sets match).  Report KID beside FD, and compare FDs only at equal N.
+
+Important caveat.  The Inception Score and FID are defined on the outputs of Inception-v3
+trained on ImageNet.  Here the features normally come from the course's own image
+classifier (notebook 02: 6 conv + 3 FC layers trained on SynthAV frames, see
+:data:`s2i_lib.course.recipes.IMAGE_ENCODER_NOTE`).  The formulas are the papers', the
+network is not: the numbers can be compared between runs of the course that use the same
+extractor, never with the values printed in the papers.
 """
 from __future__ import annotations
 
-import copy
 import warnings
-from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.linalg
 import torch
-import torch.nn.functional as F
 
-__all__ = ["FeatureExtractor", "inception_score", "feature_stats", "frechet_from_stats", "frechet_distance",
-           "class_accuracy", "topk_overlap", "recall_at_k", "diversity", "evaluate"]
+from .extractors import FeatureExtractor  # noqa: F401  (re-exported: older notebooks use scores.FeatureExtractor)
+
+__all__ = ["inception_score", "feature_stats", "frechet_from_stats", "frechet_distance", "polynomial_kernel",
+           "mmd2_unbiased", "kernel_inception_distance", "class_accuracy", "topk_overlap", "recall_at_k",
+           "diversity", "FD_BIAS_NOTE"]
 
 _EPS = 1e-12
+
+FD_BIAS_NOTE = ("FD is biased upwards at a few hundred images (it falls like 1/N, and sets from the same "
+                "distribution score above 0); KID is unbiased: compare FDs only at equal N, and read KID beside them.")
+"""One sentence to print wherever a Fréchet distance is shown."""
 
 
 def _np(x, dtype=np.float64) -> np.ndarray:
@@ -46,118 +60,41 @@ def _np(x, dtype=np.float64) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------
-# Feature extraction
-# ----------------------------------------------------------------------------------------
-
-@dataclass
-class FeatureExtractor:
-    """An image classifier used as the feature network of the scores.
-
-    ``model`` maps a float batch ``(N, 3, H, W)`` in [0, 1] to a dict with ``logits``
-    ``(N, C)`` and ``embedding`` ``(N, D)``.  ``image_size`` is the side the model expects
-    (inputs of another size are area-resampled to it; ``None`` leaves them as they are).
-    ``name`` names the extractor in every result, so that a score is never read as an
-    Inception-v3 score by mistake.
-
-    ``dtype`` is the precision of the forward pass.  In float32 (the default, as the
-    model is trained) the features depend on the batch size at the level of float32
-    rounding (~1e-7 relative), since the convolution routines change with the batch shape;
-    ``torch.float64`` runs a double-precision copy of the model (several times slower on a
-    CPU) whose features agree across batch sizes to ~1e-15.
-    """
-    model: torch.nn.Module
-    name: str
-    image_size: Optional[int] = None
-    dtype: torch.dtype = torch.float32
-
-    @classmethod
-    def from_trained(cls, trained, name: Optional[str] = None,
-                     dtype: torch.dtype = torch.float32) -> "FeatureExtractor":
-        """Wrap a :class:`s2i_lib.training.Trained` (or anything with ``.model``), e.g. the
-        result of :func:`s2i_lib.encoders.image_classifier`."""
-        model = trained.model
-        size = getattr(model, "config", {}).get("image_size")
-        size = int(size) if size is not None else None
-        if name is None:
-            name = "s2i image classifier (Inception stand-in)"
-            if size is not None:
-                name += f", {size}x{size}"
-            framing = getattr(trained, "framing", "full")
-            if framing != "full":
-                name += f", {framing} crops"
-            try:
-                name += f", model {trained.key}"
-            except Exception:  # no stored path: the name simply has no key
-                pass
-        return cls(model=model, name=name, image_size=size, dtype=dtype)
-
-    @property
-    def device(self) -> torch.device:
-        p = next(self.model.parameters(), None)
-        return p.device if p is not None else torch.device("cpu")
-
-    def _prepare(self, images) -> torch.Tensor:
-        x = torch.as_tensor(images)
-        if x.ndim != 4 or x.shape[1] != 3:
-            raise ValueError(f"expected images of shape (N, 3, H, W), got {tuple(x.shape)}")
-        x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
-        s = self.image_size
-        if s is not None and (x.shape[-2] != s or x.shape[-1] != s) and len(x):
-            x = F.interpolate(x, size=(s, s), mode="area")
-        return x
-
-    def __call__(self, images, batch_size: int = 256) -> Dict[str, np.ndarray]:
-        """``probs`` ``(N, C)`` (softmax of the logits) and ``features`` ``(N, D)`` (the
-        embedding) of ``images``, both float64 numpy arrays.  Runs in eval mode without
-        gradients on the model's device; the model's train/eval mode is restored after."""
-        x = self._prepare(images).to(self.dtype)
-        model = self.model if self.dtype == torch.float32 else copy.deepcopy(self.model).to(self.dtype)
-        was_training = self.model.training
-        model.eval()
-        probs, feats = [], []
-        try:
-            with torch.no_grad():
-                for i in range(0, len(x), batch_size):
-                    out = model(x[i:i + batch_size].to(self.device))
-                    probs.append(F.softmax(out["logits"].double(), dim=1).cpu())
-                    feats.append(out["embedding"].double().cpu())
-        finally:
-            self.model.train(was_training)
-        if not probs:
-            raise ValueError("no images given")
-        return {"probs": torch.cat(probs).numpy(), "features": torch.cat(feats).numpy()}
-
-
-# ----------------------------------------------------------------------------------------
 # Inception Score
 # ----------------------------------------------------------------------------------------
 
-def inception_score(probs, splits: int = 10, seed: int = 0) -> Tuple[float, float]:
+def inception_score(probs, splits: int = 10, seed: int = 0, shuffle: bool = True) -> Tuple[float, float]:
     """Inception Score (Salimans et al. 2016) of class probabilities ``probs`` ``(N, C)``.
 
     IS = exp( E_x KL(p(y|x) || p(y)) ), where p(y) is the mean prediction over the images.
     It is large when each image is classified confidently (low-entropy p(y|x)) and the
-    images cover many classes (high-entropy p(y)): 1 for uniform predictions, C for
-    confident predictions spread evenly over the C classes.
+    images cover many classes (high-entropy p(y)): 1 for identical predictions, k for
+    confident predictions spread evenly over k classes.
 
     As in the paper and in Wan et al. 2019 (Table 4), the images are cut into ``splits``
-    groups, the score is computed in each and the mean and standard deviation over the
-    groups are returned.  The rows are shuffled first with a seeded generator: groups of
-    class-ordered samples would each hold a few classes only and score far too low.
-    Computed in float64; probabilities are clipped at a tiny epsilon before the logs.
+    groups (rows ``i*N//splits`` to ``(i+1)*N//splits``, the original code's boundaries),
+    the score is computed in each, and the mean and standard deviation over the groups
+    are returned.  The rows are shuffled first with a seeded generator (``shuffle=False``
+    keeps their order): groups of class-ordered samples would each hold a few classes
+    only and score far too low.  Computed in float64; probabilities are clipped at a tiny
+    epsilon before the logs.  Rows must be probabilities (non-negative, summing to 1):
+    logits are rejected.
 
-    Note: here ``probs`` normally come from the course's image classifier, not from
-    Inception-v3 (see the module docstring), so the values are comparable only within
-    the course.
+    The standard deviation is the spread over splits of *one* set of images; it says
+    nothing about how a retrained model would score (seeds give that).
     """
     p = _np(probs)
     if p.ndim != 2:
         raise ValueError(f"probs must be (N, C), got shape {p.shape}")
     if splits < 1 or len(p) < splits:
         raise ValueError(f"need at least splits={splits} samples, got {len(p)}")
-    p = p[np.random.default_rng(seed).permutation(len(p))]
-    scores = []
-    for part in np.array_split(p, splits):
+    if (p < -1e-9).any() or not np.allclose(p.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError("probs must be probabilities (rows non-negative, summing to 1); got logits or scores?")
+    if shuffle:
+        p = p[np.random.default_rng(seed).permutation(len(p))]
+    n, scores = len(p), []
+    for i in range(splits):
+        part = p[i * n // splits:(i + 1) * n // splits]
         marginal = part.mean(axis=0, keepdims=True)
         kl = (part * (np.log(part + _EPS) - np.log(marginal + _EPS))).sum(axis=1)
         scores.append(np.exp(kl.mean()))
@@ -231,11 +168,74 @@ def frechet_distance(feat_a, feat_b, eps: float = 1e-6) -> float:
     """Fréchet distance (the formula of FID, Heusel et al. 2017) between two feature sets
     ``(N, D)`` and ``(M, D)``, each summarised by its mean and covariance (ddof=1).
 
-    0 for identical sets, symmetric, in float64.  With the course's classifier
-    embeddings this is an "FID-like" number: comparable within the course only, since the
-    features are not Inception-v3's pool3 features.
+    0 for identical sets, symmetric, in float64.  **Biased at small N**: two samples of
+    the same distribution score above 0 by a term that falls like 1/N (see the module
+    docstring), so compare FDs only at equal sample sizes and read
+    :func:`kernel_inception_distance` beside it.  With the course's classifier
+    embeddings this is an "FID-like" number: comparable within the course only, since
+    the features are not Inception-v3's pool3 features.
     """
     return frechet_from_stats(*feature_stats(feat_a), *feature_stats(feat_b), eps=eps)
+
+
+# ----------------------------------------------------------------------------------------
+# Kernel inception distance
+# ----------------------------------------------------------------------------------------
+
+def polynomial_kernel(a, b, degree: int = 3, gamma: Optional[float] = None, coef0: float = 1.0) -> np.ndarray:
+    """k(x, y) = (gamma x·y + coef0)^degree for all rows of ``a`` and ``b``; ``gamma``
+    defaults to 1/d (the KID kernel: (x·y/d + 1)^3)."""
+    a, b = _np(a), _np(b)
+    g = 1.0 / a.shape[1] if gamma is None else float(gamma)
+    return (g * (a @ b.T) + coef0) ** degree
+
+
+def mmd2_unbiased(x, y, **kernel) -> float:
+    """The unbiased estimate of the squared maximum mean discrepancy between samples
+    ``x`` ``(m, D)`` and ``y`` ``(n, D)`` under :func:`polynomial_kernel` (``kernel``:
+    its keywords): the mean of k over distinct pairs within x, plus the same within y,
+    minus twice the mean of k over all cross pairs.  Leaving out the diagonal (a point
+    with itself) is what removes the bias; m and n may differ."""
+    x, y = _np(x), _np(y)
+    m, n = len(x), len(y)
+    if m < 2 or n < 2:
+        raise ValueError(f"need at least 2 samples on each side, got {m} and {n}")
+    kxx, kyy, kxy = polynomial_kernel(x, x, **kernel), polynomial_kernel(y, y, **kernel), polynomial_kernel(x, y, **kernel)
+    within_x = (kxx.sum() - np.trace(kxx)) / (m * (m - 1))
+    within_y = (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
+    return float(within_x + within_y - 2.0 * kxy.mean())
+
+
+def kernel_inception_distance(feat_a, feat_b, subsets: int = 100, subset_size: Optional[int] = None,
+                              seed: int = 0, **kernel) -> Tuple[float, float]:
+    """Kernel inception distance (Bińkowski et al. 2018, "Demystifying MMD GANs") between
+    feature sets ``feat_a`` ``(N, D)`` and ``feat_b`` ``(M, D)``: the unbiased MMD²
+    (:func:`mmd2_unbiased`) under the polynomial kernel k(x, y) = (x·y/d + 1)^3,
+    averaged over ``subsets`` random subsets of ``subset_size`` rows drawn without
+    replacement from each set (seeded), as torch-fidelity and torchmetrics do.  Returns
+    the mean and the standard deviation over the subsets.
+
+    ``subset_size`` defaults to min(1000, N, M) (the reference code's 1000, capped at what
+    the course has).  When it equals both set sizes every subset is the whole set, so
+    the estimate is computed once (std 0).
+
+    Unlike the Fréchet distance, KID is **unbiased**: its expectation does not depend on
+    the sample size, so it is 0 on average for two samples of one distribution (single
+    values can be slightly negative) and KIDs at different N can be compared.  At the
+    course's few hundred images this is why it is reported beside FD.
+    """
+    a, b = _np(feat_a), _np(feat_b)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"features must be (N, D) and (M, D), got {a.shape} and {b.shape}")
+    size = min(1000, len(a), len(b)) if subset_size is None else int(subset_size)
+    if size < 2 or size > min(len(a), len(b)):
+        raise ValueError(f"subset_size {size} must be between 2 and the smaller set size {min(len(a), len(b))}")
+    if size == len(a) == len(b):
+        return mmd2_unbiased(a, b, **kernel), 0.0
+    rng = np.random.default_rng(seed)
+    values = [mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)],
+                            **kernel) for _ in range(subsets)]
+    return float(np.mean(values)), float(np.std(values))
 
 
 # ----------------------------------------------------------------------------------------
@@ -317,27 +317,9 @@ def diversity(features, groups, metric: str = "cosine") -> float:
     return float(np.mean(means))
 
 
-# ----------------------------------------------------------------------------------------
-# Bundle
-# ----------------------------------------------------------------------------------------
-
-def evaluate(extractor: FeatureExtractor, fake_images, labels, real_images=None, splits: int = 10,
-             seed: int = 0, batch_size: int = 256) -> dict:
-    """The standard report on generated images ``fake_images`` made for class ``labels``:
-
-    - ``extractor``: the name of the feature network (always present)
-    - ``n_fake`` (and ``n_real``): how many images were scored
-    - ``inception_score_mean`` / ``inception_score_std`` over ``splits`` groups
-    - ``accuracy``: share of generated images classified as their condition's label
-    - ``frechet_distance`` between fake and real features, if ``real_images`` are given
-    """
-    fake = extractor(fake_images, batch_size=batch_size)
-    is_mean, is_std = inception_score(fake["probs"], splits=splits, seed=seed)
-    out = {"extractor": extractor.name, "n_fake": int(len(fake["probs"])),
-           "inception_score_mean": is_mean, "inception_score_std": is_std,
-           "accuracy": class_accuracy(fake["probs"], labels)}
-    if real_images is not None:
-        real = extractor(real_images, batch_size=batch_size)
-        out["n_real"] = int(len(real["features"]))
-        out["frechet_distance"] = frechet_distance(fake["features"], real["features"])
-    return out
+def __getattr__(name):
+    # ``scores.evaluate`` moved to :mod:`s2i_lib.eval.report`; kept reachable for the notebooks
+    if name == "evaluate":
+        from .report import evaluate
+        return evaluate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
