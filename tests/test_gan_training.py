@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from s2i_lib.models import gan
-from s2i_lib.train.gan import GANConfig, GANData, train_gan
+from s2i_lib import losses
+from s2i_lib import models as gan
+from s2i_lib.train import GANConfig, GANData, GANTask, ModelStore, cached_gan, generate, train_gan
 
 COND = 6
 
@@ -83,6 +84,44 @@ def test_step_counts_clipping_and_ema(tmp_path):
     assert diff > 0                                   # the EMA copy lags behind G
 
 
+def _critic_gradient_norm(D, data, G, n=32):
+    """Mean norm of the critic's gradient at points between real and fake images."""
+    g = torch.Generator().manual_seed(7)
+    x = data.images[:n]
+    with torch.no_grad():
+        fake = G(G.noise(n, generator=g), data.cond[:n])
+    eps = torch.rand(n, 1, 1, 1, generator=g)
+    x_hat = (eps * x + (1 - eps) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(D(x_hat, data.cond[:n])["adv"].sum(), x_hat)
+    return float(grad.flatten(1).norm(dim=1).mean())
+
+
+def test_gradient_penalty_holds_the_critic_near_unit_gradient():
+    """Dropping the penalty (or its weight) lets the critic's gradients grow far above 1."""
+    data = _data()
+    norms = {}
+    for weight in (10.0, 0.0):
+        G, D = _nets(sn=False)
+        cfg = GANConfig(loss="wgan-gp", steps=60, batch_size=16, n_d=1, n_g=0, lr_d=1e-3, betas=(0.0, 0.9),
+                        gp_weight=weight, wrong="none", log_every=60)
+        run = train_gan(G, D, data, cfg, progress=False)
+        assert "gradient_penalty" in run.log[-1]
+        norms[weight] = _critic_gradient_norm(D, data, G)
+    assert norms[10.0] < 2.5 and norms[0.0] > 5 * norms[10.0], norms
+
+
+def test_aux_term_teaches_the_discriminator_the_classes():
+    data = _data()
+    for c in range(3):                        # make the class visible in the picture: one bright channel
+        data.images[data.labels == c, c] = 0.9
+    G, D = _nets(sn=False, aux=3)
+    train_gan(G, D, data, GANConfig(loss="bce", steps=40, batch_size=16, aux_weight=1.0, wrong="none", log_every=40,
+                                    lr_d=1e-3), progress=False)
+    with torch.no_grad():
+        pred = D(data.images, data.cond)["cls"].argmax(1)
+    assert (pred == data.labels).float().mean() > 0.8
+
+
 def test_wgan_gp_aux_and_bce_run(tmp_path):
     data = _data()
     for loss, aux in (("wgan-gp", 0), ("bce", 3)):
@@ -101,8 +140,6 @@ def test_wgan_gp_aux_and_bce_run(tmp_path):
 
 
 def test_cached_gan_is_stored_reloaded_and_keyed_by_config(tmp_path):
-    from s2i_lib.train.gan import cached_gan
-    from s2i_lib.train.engine import ModelStore
     store = ModelStore(tmp_path / "models")
     cfg = GANConfig(loss="hinge", steps=4, batch_size=8, log_every=2, sample_every=2, checkpoint_every=100)
     data = _data()
@@ -125,13 +162,12 @@ def test_cached_gan_is_stored_reloaded_and_keyed_by_config(tmp_path):
 def test_kang_weighted_mismatch_objective():
     s_r, s_f, s_w = torch.tensor([1.0, 3.0]), torch.tensor([0.5, 0.5]), torch.tensor([-1.0, 2.0])
     alpha = 0.1
-    got = gan.gan_cls_d_loss("wgan", s_r, s_f, s_w, wrong_weight=alpha, fake_weight=1.0)
+    got = losses.gan_cls_d_loss("wgan", s_r, s_f, s_w, wrong_weight=alpha, fake_weight=1.0)
     # the critic maximises f(x, right) - f(G(z), right) - alpha f(x, wrong)  (Kang & Kymn, Eq. 10)
     assert got.item() == pytest.approx(-(2.0 - 0.5) + alpha * 0.5)
 
 
 def test_generate_is_seeded_condition_major_and_in_unit_range():
-    from s2i_lib.train.gan import generate
     G, _ = _nets()
     G.train()
     c = _data().cond[:3]

@@ -1,16 +1,20 @@
-"""What the course runs: profiles, runs, execution, plots, progress, studies, recipes."""
+"""What the course runs: profiles, runs, progress, plots, execution, studies, the recipes
+of the course's trained models and probes, Wan et al.'s ladder, references.
+
+The profiles, runs and progress load at once; the heavier modules load on first use, so
+that low-level packages can import the profiles without pulling in the recipes (which
+import them back)."""
 
 from . import profiles
-from .profiles import (SCENE_CLASSES, INSTRUMENTS, SynthAVSize, BuildSize, EncoderSize, GANSize, Profile,
-    PROFILE_NAMES, get_profile, override)
+from .profiles import (SynthAVSize, BuildSize, EncoderSize, GANSize, Profile, PROFILE_NAMES, get_profile, override)
 from . import runs
 from .runs import (repo_root, resolve, seed_everything, package_versions, git_commit, pick_device, Run, start)
 from . import progress
-from .progress import (headless, tqdm)
+from .progress import (LEVELS, PROGRESS_LINE, headless, level, is_progress_line, running, tqdm, format_seconds,
+    LineBar)
 
-# Heavier modules load on first use, so that low-level packages can import the profiles
-# without pulling in the recipes (which import them back).
 _LAZY = {
+    'plots': 'plots',
     'use_course_style': 'plots',
     'audio_player': 'plots',
     'audio_table': 'plots',
@@ -18,13 +22,13 @@ _LAZY = {
     'clip_timeline': 'plots',
     'explore': 'plots',
     'show_source': 'plots',
-    'plots': 'plots',
+    'execution': 'execution',
     'NOTEBOOK_NAME': 'execution',
     'list_notebooks': 'execution',
     'execute': 'execution',
     'to_html': 'execution',
     'reproduce': 'execution',
-    'execution': 'execution',
+    'study': 'study',
     'RATING_ANSWERS': 'study',
     'CHOICE_ANSWERS': 'study',
     'CSV_COLUMNS': 'study',
@@ -36,7 +40,8 @@ _LAZY = {
     'rating_from_probability': 'study',
     'scripted_rater': 'study',
     'run_widget': 'study',
-    'study': 'study',
+    'recipes': 'recipes',
+    'RECIPE_VERSIONS': 'recipes',
     'IMAGE_ENCODER_NOTE': 'recipes',
     'course_pairs': 'recipes',
     'data_key': 'recipes',
@@ -45,21 +50,19 @@ _LAZY = {
     'audio_classifier': 'recipes',
     'audio_autoencoder': 'recipes',
     'image_classifier': 'recipes',
-    'pose_probe': 'recipes',
-    'true_sizes': 'recipes',
-    'size_probe': 'recipes',
-    'read_probe': 'recipes',
     'soundnet': 'recipes',
-    'downsample': 'recipes',
-    'FRAMINGS': 'recipes',
-    'player_boxes': 'recipes',
-    'crop_images': 'recipes',
-    'framed_images': 'recipes',
     'audio_embedding': 'recipes',
     'soundnet_features': 'recipes',
     'out_of_fold_probs': 'recipes',
+    'video_folds': 'recipes',
     'cleaned_pairs': 'recipes',
-    'recipes': 'recipes',
+    'probes': 'probes',
+    'pose_probe': 'probes',
+    'true_sizes': 'probes',
+    'size_probe': 'probes',
+    'ladder': 'ladder',
+    'LADDER': 'ladder',
+    'ladder_rung': 'ladder',
 }
 
 
@@ -69,3 +72,7 @@ def __getattr__(name):
         module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
         return module if name == _LAZY[name] else getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,6 +1,6 @@
 """The course's trained encoders: made in notebook 02, loaded by every later notebook.
 
-Each function returns a :class:`s2i_lib.training.Trained` from the model store under
+Each function returns a :class:`s2i_lib.train.Trained` from the model store under
 ``<data_dir>/models`` when one was trained with the same data and configuration, and
 otherwise trains it within the profile's budget (``profile.encoders``) and stores it.
 
@@ -12,18 +12,19 @@ otherwise trains it within the profile's budget (``profile.encoders``) and store
   Inception when scoring generated images (every report that uses it says so)
 - :func:`soundnet`          a SoundNet-style waveform network distilled from the image
   classifier on the paired frames, with layer taps such as ``pool5``
-- :func:`pose_probe`        a regressor from a frame to the player's true pose (notebook 03)
-- :func:`size_probe`        a regressor from a frame to the object's true size on screen (notebook 04)
-- :func:`framed_images`     whole frames or crops around the player, as the GANs see them
 - :func:`out_of_fold_probs` class probabilities for every pair from models that never saw
   its video (two folds by video), for cleaning pairs by classifier agreement
 - :func:`cleaned_pairs`     the pair sets cleaned by classifier agreement
 
-Every function takes ``device="auto"``: training and inference run on a GPU when torch
+The probes are in :mod:`s2i_lib.course.probes`, the framings in :mod:`s2i_lib.data.framing`.
+Every stored model's key holds the data's fingerprint, every resolved setting and the
+recipe's version in :data:`RECIPE_VERSIONS` (bump it when a recipe's code changes what
+it trains).  Every function takes ``device="auto"``: training and inference run on a GPU when torch
 sees one, on the CPU otherwise (the stored weights are the same either way).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Union
@@ -33,12 +34,17 @@ import time
 import numpy as np
 import torch
 
-from .. import audio, synthav
-from ..data import building, datasets
-from ..train import engine as training
-from ..models import networks as M
+from .. import audio, cache, models, synthav, train
+from ..data import building, cleaning, datasets
+from ..data.framing import downsample, framed_images
+from ..train import Trained
 from .profiles import get_profile
 from .runs import pick_device, resolve
+
+RECIPE_VERSIONS = {"audio_classifier": 2, "audio_autoencoder": 2, "image_classifier": 2, "soundnet": 2,
+                   "pose_probe": 2, "size_probe": 2, "image_fold": 2, "audio_fold": 2, "cleaning": 2}
+"""The version of each recipe, part of its models' keys (2: the one-engine library, per-sample
+augmentation)."""
 
 IMAGE_ENCODER_NOTE = ("image classifier of notebook 02 (6 conv + 3 FC, trained on SynthAV frames), "
                       "the course's stand-in for Inception-v3")
@@ -66,11 +72,11 @@ def course_pairs(suite: str, profile: str = "course", seed: int = 0, data_dir="d
 
 def data_key(pairs_dir) -> str:
     """What identifies a pair set: the hash of its manifest."""
-    return training.file_sha256(Path(pairs_dir) / "manifest.csv")[:16]
+    return cache.file_sha256(Path(pairs_dir) / "manifest.csv", 16)
 
 
-def _store(data_dir) -> training.ModelStore:
-    return training.ModelStore(resolve(data_dir) / "models")
+def _store(data_dir) -> train.ModelStore:
+    return train.ModelStore(resolve(data_dir) / "models")
 
 
 def _rep(rep: Union[str, "audio.AudioRep"], sample_rate: int) -> "audio.AudioRep":
@@ -105,7 +111,7 @@ def stratified_subset(labels: np.ndarray, limit: Optional[int], seed: int) -> np
 def audio_classifier(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", depth: int = 4,
                      profile: str = "course", seed: int = 0, data_dir="data", arrays=None,
                      progress: bool = True, retrain: bool = False, device: str = "auto",
-                     **overrides) -> training.Trained:
+                     **overrides) -> Trained:
     """Chen et al.'s sound classifier (Fig. 4) trained on the train split of ``pairs_dir``.
 
     ``overrides`` may change ``width``, ``epochs``, ``batch_size``, ``lr``, ``l2_fc`` or
@@ -118,28 +124,28 @@ def audio_classifier(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", de
     cfg = {"width": enc.width, "epochs": enc.audio_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
            "l2_fc": 0.015, "max_train": enc.max_train}
     cfg.update(overrides)
-    payload = {"task": "audio_classifier", "data": data_key(pairs_dir), "classes": arrays.classes,
+    payload = {"task": "audio_classifier", "recipe_version": RECIPE_VERSIONS["audio_classifier"], "data": data_key(pairs_dir), "classes": arrays.classes,
                "representation": r.as_dict(), "depth": int(depth), "seed": int(seed), **cfg}
     tr, te = arrays.index("train"), arrays.index("test")
     tr = tr[stratified_subset(arrays.labels[tr], cfg["max_train"], seed)]
 
-    def train(work: Path):
+    def fit_model(work: Path):
         t0 = time.time()
         X = represent(r, arrays.wave_tensor())
         y = arrays.label_tensor()
         torch.manual_seed(seed)
         shape = tuple(X.shape[1:])
-        model = M.AudioClassifier(shape, len(arrays.classes), depth=depth, width=cfg["width"]).to(pick_device(device))
-        hist = training.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+        model = models.AudioClassifier(shape, len(arrays.classes), depth=depth, width=cfg["width"]).to(pick_device(device))
+        hist = train.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
                                        lr=cfg["lr"], l2_fc=cfg["l2_fc"], seed=seed, X_val=X[te], y_val=y[te],
                                        checkpoint=work / "checkpoint.pt", progress=progress,
                                        desc=f"{r.label} {depth}-conv")
-        metrics = {"train_accuracy": training.accuracy(model, X[tr], y[tr]),
-                   "test_accuracy": training.accuracy(model, X[te], y[te]),
+        metrics = {"train_accuracy": train.accuracy(model, X[tr], y[tr]),
+                   "test_accuracy": train.accuracy(model, X[te], y[te]),
                    "train_pairs": int(len(tr)), "test_pairs": int(len(te)), "train_seconds": time.time() - t0}
-        return model, metrics, hist.epochs
+        return model, metrics, hist
 
-    out = _store(data_dir).load_or_train("audio_classifier", payload, train, retrain=retrain)
+    out = _store(data_dir).load_or_train("audio_classifier", payload, fit_model, retrain=retrain)
     out.model.to(pick_device(device))
     out.rep, out.classes = r, arrays.classes
     return out
@@ -147,7 +153,7 @@ def audio_classifier(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", de
 
 def audio_autoencoder(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", profile: str = "course",
                       seed: int = 0, data_dir="data", arrays=None, progress: bool = True,
-                      retrain: bool = False, device: str = "auto", **overrides) -> training.Trained:
+                      retrain: bool = False, device: str = "auto", **overrides) -> Trained:
     """Chen et al.'s stacked conv/deconv autoencoder (S2I-A), trained stack by stack on
     the train split.  Metrics: validation MSE (normalised units) on the test split."""
     enc = get_profile(profile).encoders
@@ -156,16 +162,16 @@ def audio_autoencoder(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", p
     cfg = {"width": enc.width, "epochs_per_stack": enc.autoencoder_epochs, "batch_size": enc.batch_size,
            "lr": 1e-3, "code": 128}
     cfg.update(overrides)
-    payload = {"task": "audio_autoencoder", "data": data_key(pairs_dir), "representation": r.as_dict(),
+    payload = {"task": "audio_autoencoder", "recipe_version": RECIPE_VERSIONS["audio_autoencoder"], "data": data_key(pairs_dir), "representation": r.as_dict(),
                "seed": int(seed), **cfg}
     tr, te = arrays.index("train"), arrays.index("test")
 
-    def train(work: Path):
+    def fit_model(work: Path):
         t0 = time.time()
         X = represent(r, arrays.wave_tensor())
         torch.manual_seed(seed)
-        ae = M.AudioAutoencoder(tuple(X.shape[1:]), code=cfg["code"], width=cfg["width"]).to(pick_device(device))
-        hist = training.train_autoencoder(ae, X[tr], epochs_per_stack=cfg["epochs_per_stack"],
+        ae = models.AudioAutoencoder(tuple(X.shape[1:]), code=cfg["code"], width=cfg["width"]).to(pick_device(device))
+        hist = train.train_autoencoder(ae, X[tr], epochs_per_stack=cfg["epochs_per_stack"],
                                           batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed, X_val=X[te],
                                           checkpoint_dir=work, progress=progress)
         with torch.no_grad():
@@ -173,9 +179,9 @@ def audio_autoencoder(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", p
             rec = torch.cat([ae(xs[i:i + 256].to(pick_device(device)))["reconstruction"].cpu()
                              for i in range(0, len(xs), 256)])
             mse = float(torch.nn.functional.mse_loss(rec, ae.norm(xs.unsqueeze(1).to(pick_device(device))).cpu()))
-        return ae, {"test_mse": mse, "train_pairs": int(len(tr)), "train_seconds": time.time() - t0}, hist.epochs
+        return ae, {"test_mse": mse, "train_pairs": int(len(tr)), "train_seconds": time.time() - t0}, hist
 
-    out = _store(data_dir).load_or_train("audio_autoencoder", payload, train, retrain=retrain)
+    out = _store(data_dir).load_or_train("audio_autoencoder", payload, fit_model, retrain=retrain)
     out.model.to(pick_device(device))
     out.rep, out.classes = r, arrays.classes
     return out
@@ -183,7 +189,7 @@ def audio_autoencoder(pairs_dir, rep: Union[str, "audio.AudioRep"] = "logmel", p
 
 def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir="data", arrays=None,
                      progress: bool = True, retrain: bool = False, device: str = "auto", framing: str = "full",
-                     **overrides) -> training.Trained:
+                     **overrides) -> Trained:
     """Chen et al.'s image classifier (Fig. 5) on frames of the train split, at the
     profile's generated-image size, with random flips and shifts.
 
@@ -209,134 +215,40 @@ def image_classifier(pairs_dir, profile: str = "course", seed: int = 0, data_dir
     cfg.update(overrides)
     if cfg["train_on"] == "clean" and clean is None:
         raise ValueError(f"{pairs_dir}: train_on='clean' needs SynthAV ground truth, which this build lacks")
-    payload = {"task": "image_classifier", "data": data_key(pairs_dir), "classes": arrays.classes,
+    payload = {"task": "image_classifier", "recipe_version": RECIPE_VERSIONS["image_classifier"], "data": data_key(pairs_dir), "classes": arrays.classes,
                "seed": int(seed), **cfg}
     tr, te = arrays.index("train"), arrays.index("test")
     if cfg["train_on"] == "clean":
         tr = tr[clean[tr]]
 
-    def train(work: Path):
+    def fit_model(work: Path):
         t0 = time.time()
         X = framed_images(pairs_dir, arrays, framing, cfg["image_size"])
         y = arrays.label_tensor()
         torch.manual_seed(seed)
-        model = M.ImageClassifier(len(arrays.classes), image_size=cfg["image_size"], width=cfg["width"]).to(pick_device(device))
-        hist = training.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+        model = models.ImageClassifier(len(arrays.classes), image_size=cfg["image_size"], width=cfg["width"]).to(pick_device(device))
+        hist = train.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
                                        lr=cfg["lr"], l2_fc=cfg["l2_fc"], seed=seed, X_val=X[te], y_val=y[te],
                                        checkpoint=work / "checkpoint.pt", progress=progress, desc="image classifier",
-                                       augment=training.augment_images if cfg["augment"] else None)
-        metrics = {"train_accuracy": training.accuracy(model, X[tr], y[tr]),
-                   "test_accuracy": training.accuracy(model, X[te], y[te]), "train_pairs": int(len(tr)),
+                                       augment=train.augment_images if cfg["augment"] else None)
+        metrics = {"train_accuracy": train.accuracy(model, X[tr], y[tr]),
+                   "test_accuracy": train.accuracy(model, X[te], y[te]), "train_pairs": int(len(tr)),
                    "train_seconds": time.time() - t0}
         if clean is not None:
             ct = te[clean[te]]
-            metrics["clean_test_accuracy"] = training.accuracy(model, X[ct], y[ct])
+            metrics["clean_test_accuracy"] = train.accuracy(model, X[ct], y[ct])
             metrics["clean_test_frames"] = int(len(ct))
-        return model, metrics, hist.epochs
+        return model, metrics, hist
 
-    out = _store(data_dir).load_or_train("image_classifier", payload, train, retrain=retrain)
+    out = _store(data_dir).load_or_train("image_classifier", payload, fit_model, retrain=retrain)
     out.model.to(pick_device(device))
     out.classes, out.framing = arrays.classes, framing
     return out
 
 
-def _regression_probe(pairs_dir, task: str, target: np.ndarray, ok: np.ndarray, framing: str, profile: str,
-                      seed: int, data_dir, arrays, progress: bool, retrain: bool, device: str,
-                      overrides: dict) -> training.Trained:
-    """A small CNN from a framed image to one number (``target``), trained on the train
-    pairs where ``ok``; metrics on the test pairs where ``ok``."""
-    enc = get_profile(profile).encoders
-    y = torch.tensor(np.nan_to_num(target), dtype=torch.float32)
-    cfg = {"width": enc.width, "epochs": enc.image_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
-           "image_size": enc.image_size, "framing": framing}
-    cfg.update(overrides)
-    payload = {"task": task, "data": data_key(pairs_dir), "seed": int(seed), **cfg}
-    tr, te = arrays.index("train"), arrays.index("test")
-    tr, te = tr[ok[tr]], te[ok[te]]
-    if len(tr) < 2 or len(te) < 2:
-        raise ValueError(f"{pairs_dir}: too few frames with a known {task.replace('_probe', '')} "
-                         f"({len(tr)} train, {len(te)} test)")
-
-    def train(work: Path):
-        t0 = time.time()
-        X = framed_images(pairs_dir, arrays, framing, cfg["image_size"])
-        torch.manual_seed(seed)
-        dev = pick_device(device)
-        model = M.ImageClassifier(1, image_size=cfg["image_size"], width=cfg["width"]).to(dev)
-        Xtr, ytr = X[tr], y[tr]
-
-        def step(idx):
-            return torch.nn.functional.mse_loss(model(Xtr[idx].to(dev))["logits"][:, 0], ytr[idx].to(dev))
-
-        hist = training.train_loop(model, model.parameters(), len(tr), step, epochs=cfg["epochs"],
-                                   batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed,
-                                   checkpoint=work / "checkpoint.pt", progress=progress, desc=task.replace("_", " "))
-        p = read_probe(model, X[te])
-        t = y[te].numpy()
-        metrics = {"test_r": float(np.corrcoef(p, t)[0, 1]), "test_mae": float(np.abs(p - t).mean()),
-                   "baseline_mae": float(np.abs(float(ytr.mean()) - t).mean()),
-                   "train_frames": int(len(tr)), "test_frames": int(len(te)), "train_seconds": time.time() - t0}
-        return model, metrics, hist.epochs
-
-    out = _store(data_dir).load_or_train(task, payload, train, retrain=retrain)
-    out.model.to(pick_device(device))
-    out.framing = framing
-    return out
-
-
-def pose_probe(pairs_dir, framing: str = "player", profile: str = "course", seed: int = 0, data_dir="data",
-               arrays=None, progress: bool = True, retrain: bool = False, device: str = "auto",
-               **overrides) -> training.Trained:
-    """A regressor from a frame to the player's true pose in [0, 1] (SynthAV truth: the
-    note played sets it), trained on train frames that show their source while a note
-    sounds, on the same framing and size as the images it will judge.  The course uses
-    it to ask whether a generated image's pose follows the note heard.  Metrics on the
-    test frames: ``test_r`` (Pearson correlation) and ``test_mae``; ``baseline_mae`` is
-    what always answering the train mean would score."""
-    from ..data import cleaning
-    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
-    truth = cleaning.pair_truth_table(arrays.df, cleaning.corpus_dir_of(pairs_dir), with_pose=True)
-    ok = (truth["frame_shows_source"] & truth["pose"].notna()).to_numpy()
-    return _regression_probe(pairs_dir, "pose_probe", truth["pose"].to_numpy(float), ok, framing, profile, seed,
-                             data_dir, arrays, progress, retrain, device, overrides)
-
-
-def true_sizes(pairs_dir, df) -> np.ndarray:
-    """For each pair of a SynthAV build, the sounding object's height on screen as a share
-    of the frame height (``object_size_px / frame_size`` of its clip): the distance that
-    sets it also sets the loudness."""
-    from ..data import cleaning
-    meta = {m["clip_id"]: m for m in synthav.load_metadata(cleaning.corpus_dir_of(pairs_dir))}
-    try:
-        return np.array([meta[v]["object_size_px"] / meta[v]["frame_size"] for v in df["video_id"]], np.float64)
-    except KeyError as e:
-        raise ValueError(f"{pairs_dir}: video {e.args[0]!r} has no entry in the SynthAV metadata") from None
-
-
-def size_probe(pairs_dir, framing: str = "full", profile: str = "course", seed: int = 0, data_dir="data",
-               arrays=None, progress: bool = True, retrain: bool = False, device: str = "auto",
-               **overrides) -> training.Trained:
-    """A regressor from a frame to the true on-screen size of the sounding object
-    (:func:`true_sizes`), trained on train frames that show their source; notebook 04
-    uses it to measure whether a louder sound makes the generator draw a bigger object
-    (Wan et al. Table 3).  Metrics as :func:`pose_probe`."""
-    from ..data import cleaning
-    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
-    truth = cleaning.pair_truth_table(arrays.df, cleaning.corpus_dir_of(pairs_dir))
-    ok = truth["frame_shows_source"].to_numpy(bool)
-    return _regression_probe(pairs_dir, "size_probe", true_sizes(pairs_dir, arrays.df), ok, framing, profile, seed,
-                             data_dir, arrays, progress, retrain, device, overrides)
-
-
-def read_probe(model, images: torch.Tensor) -> np.ndarray:
-    """The number a :func:`pose_probe` or :func:`size_probe` model reads in ``images``
-    (N, 3, H, W) in [0, 1]."""
-    return training.predict(model, images)["logits"][:, 0].numpy()
-
-
-def soundnet(pairs_dir, teacher: training.Trained, profile: str = "course", seed: int = 0, data_dir="data",
+def soundnet(pairs_dir, teacher: Trained, profile: str = "course", seed: int = 0, data_dir="data",
              arrays=None, progress: bool = True, retrain: bool = False, device: str = "auto",
-             **overrides) -> training.Trained:
+             **overrides) -> Trained:
     """A SoundNet-style network on raw waveforms, taught by ``teacher`` (the image
     classifier): on every train pair it learns to output the class distribution the
     teacher sees in the paired frame — no sound labels are used, as in SoundNet.
@@ -347,116 +259,46 @@ def soundnet(pairs_dir, teacher: training.Trained, profile: str = "course", seed
     cfg = {"width": enc.width, "epochs": enc.soundnet_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
            "max_train": enc.max_train}
     cfg.update(overrides)
-    payload = {"task": "soundnet", "data": data_key(pairs_dir), "classes": arrays.classes,
+    payload = {"task": "soundnet", "recipe_version": RECIPE_VERSIONS["soundnet"], "data": data_key(pairs_dir), "classes": arrays.classes,
                "teacher": teacher.key, "seed": int(seed), **cfg}
     tr, te = arrays.index("train"), arrays.index("test")
     tr = tr[stratified_subset(arrays.labels[tr], cfg["max_train"], seed)]
 
-    def train(work: Path):
+    def fit_model(work: Path):
         t0 = time.time()
         W = arrays.wave_tensor()
         y = arrays.label_tensor()
-        T = training.predict(teacher.model, arrays.image_tensor())["probs"]
+        T = train.predict(teacher.model, arrays.image_tensor())["probs"]
         torch.manual_seed(seed)
-        model = M.SoundNet1D(len(arrays.classes), width=cfg["width"]).to(pick_device(device))
-        hist = training.fit_distillation(model, W[tr], T[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+        model = models.SoundNet1D(len(arrays.classes), width=cfg["width"]).to(pick_device(device))
+        hist = train.fit_distillation(model, W[tr], T[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
                                          lr=cfg["lr"], seed=seed, X_val=W[te], y_val=y[te],
                                          checkpoint=work / "checkpoint.pt", progress=progress, desc="SoundNet")
-        p = training.predict(model, W[te])["probs"].argmax(1)
+        p = train.predict(model, W[te])["probs"].argmax(1)
         metrics = {"test_accuracy": float((p == y[te]).float().mean()),
                    "teacher_agreement": float((p == T[te].argmax(1)).float().mean()), "train_pairs": int(len(tr)),
                    "train_seconds": time.time() - t0}
-        return model, metrics, hist.epochs
+        return model, metrics, hist
 
-    out = _store(data_dir).load_or_train("soundnet", payload, train, retrain=retrain)
+    out = _store(data_dir).load_or_train("soundnet", payload, fit_model, retrain=retrain)
     out.model.to(pick_device(device))
     return out
 
 
-# ----------------------------------------------------------------------------- using them
-def downsample(images: torch.Tensor, size: int) -> torch.Tensor:
-    """Area-average ``(N, 3, H, W)`` images to ``size`` x ``size``."""
-    if images.shape[-1] == size:
-        return images
-    return torch.nn.functional.interpolate(images, size=(size, size), mode="area")
-
-
-FRAMINGS = ("full", "player", "center")
-
-
-def player_boxes(pairs_dir, df) -> np.ndarray:
-    """For each pair of a SynthAV build, a square box ``(x0, y0, x1, y1)`` in fractions of
-    the frame around the sounding player or object, from the clip's metadata (its
-    on-screen size and the position of its feet).  Raises ``ValueError`` naming the folder
-    when the build has no SynthAV metadata (use ``framing="center"`` for real data)."""
-    from ..data import cleaning
-    try:
-        corpus = cleaning.corpus_dir_of(pairs_dir)
-        meta = {m["clip_id"]: m for m in synthav.load_metadata(corpus)}
-    except (FileNotFoundError, ValueError, KeyError) as e:
-        raise ValueError(f"{pairs_dir}: framing='player' needs SynthAV metadata, which this build lacks ({e}); "
-                         "use framing='center' or 'full'") from None
-    boxes = np.zeros((len(df), 4), np.float32)
-    for i, v in enumerate(df["video_id"]):
-        if v not in meta:
-            raise ValueError(f"{pairs_dir}: video {v!r} has no entry in the SynthAV metadata of {corpus}")
-        m = meta[v]
-        x, y_bottom = m["position"]
-        h = m["object_size_px"] / m["frame_size"]
-        side = 1.07 * h
-        boxes[i] = (x - side / 2, y_bottom - 1.05 * h, x + side / 2, y_bottom - 1.05 * h + side)
-    return boxes
-
-
-def crop_images(images: torch.Tensor, boxes: np.ndarray, size: int) -> torch.Tensor:
-    """Resample each image's box (fractions of the frame) to ``size`` x ``size``; parts of
-    a box outside the frame come out black."""
-    from torchvision.ops import roi_align
-    H, W = images.shape[-2:]
-    b = torch.as_tensor(boxes, dtype=torch.float32) * torch.tensor([W, H, W, H], dtype=torch.float32)
-    rois = torch.cat([torch.arange(len(b), dtype=torch.float32)[:, None], b], dim=1)
-    return roi_align(images.float(), rois, output_size=(size, size), spatial_scale=1.0, sampling_ratio=2,
-                     aligned=True)
-
-
-def framed_images(pairs_dir, arrays, framing: str, size: int, center_fraction: float = 0.6) -> torch.Tensor:
-    """The pairs' frames as the GANs see them, ``(N, 3, size, size)`` in [0, 1]:
-
-    - ``"full"``   the whole frame, area-averaged (notebook 02);
-    - ``"player"`` a square around the sounding player (SynthAV metadata): Sub-URMP frames
-      show one player filling the picture, and a player that covers a sixth of a 32-pixel
-      frame leaves too few pixels for an instrument or a pose;
-    - ``"center"`` the central ``center_fraction`` of the frame, Kang & Kymn's fixed crop,
-      for real data without boxes.
-    """
-    if framing not in FRAMINGS:
-        raise ValueError(f"framing must be one of {FRAMINGS}, got {framing!r}")
-    imgs = arrays.image_tensor()
-    if framing == "full":
-        return downsample(imgs, size)
-    if framing == "player":
-        boxes = player_boxes(pairs_dir, arrays.df)
-    else:
-        a = (1 - center_fraction) / 2
-        boxes = np.tile(np.array([a, a, 1 - a, 1 - a], np.float32), (len(imgs), 1))
-    return crop_images(imgs, boxes, size)
-
-
-def audio_embedding(trained: training.Trained, waves: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+def audio_embedding(trained: Trained, waves: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """The 128-d sound encoding of ``waves`` by an audio classifier (S2I-C) or
     autoencoder (S2I-A)."""
     X = represent(trained.rep, waves)
-    return training.predict(trained.model, X, batch_size=batch_size)["embedding"]
+    return train.predict(trained.model, X, batch_size=batch_size)["embedding"]
 
 
-def soundnet_features(trained: training.Trained, waves: torch.Tensor, tap: str = "pool5") -> torch.Tensor:
+def soundnet_features(trained: Trained, waves: torch.Tensor, tap: str = "pool5") -> torch.Tensor:
     """SoundNet-style features of ``waves`` at layer ``tap``, averaged over time."""
-    return training.predict(trained.model, waves, taps=(tap,))[tap]
+    return train.predict(trained.model, waves, taps=(tap,))[tap]
 
 
 def _clean_frames(pairs_dir, arrays) -> Optional[np.ndarray]:
     """For a SynthAV build: which pairs' frames truly show their class (None otherwise)."""
-    from ..data import cleaning
     try:
         corpus = cleaning.corpus_dir_of(pairs_dir)
         truth = cleaning.pair_truth_table(arrays.df, corpus)
@@ -479,49 +321,57 @@ def out_of_fold_probs(pairs_dir, kind: str, profile: str = "course", seed: int =
     """
     arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
     enc = get_profile(profile).encoders
-    videos = np.array(sorted(arrays.df["video_id"].unique()))
-    rng = np.random.default_rng(seed + 7)
-    fold_of_video = dict(zip(rng.permutation(videos), np.arange(len(videos)) % folds))
-    fold = arrays.df["video_id"].map(fold_of_video).to_numpy()
+    fold = video_folds(arrays.df["video_id"].to_numpy(), folds, seed)
     probs = np.zeros((len(arrays), len(arrays.classes)), np.float32)
     y = arrays.label_tensor()
-    if kind == "image":
-        X = downsample(arrays.image_tensor(), enc.image_size)
-    elif kind == "audio":
-        X = represent(_rep(rep, arrays.sample_rate), arrays.wave_tensor())
-    else:
+    if kind not in ("image", "audio"):
         raise ValueError(f"kind must be 'image' or 'audio', got {kind!r}")
+    r = _rep(rep, arrays.sample_rate)
+    X = downsample(arrays.image_tensor(), enc.image_size) if kind == "image" else represent(r, arrays.wave_tensor())
     store = _store(data_dir)
-    cfg = {"width": enc.width, "batch_size": enc.batch_size,
+    cfg = {"width": enc.width, "batch_size": enc.batch_size, "lr": 1e-3, "l2_fc": 0.015,
            "epochs": enc.image_epochs if kind == "image" else enc.audio_epochs,
            "max_train": None if kind == "image" else enc.max_train}
     cfg.update(overrides)
     for k in range(folds):
         tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
         tr = tr[stratified_subset(arrays.labels[tr], cfg["max_train"], seed + k)]
-        payload = {"task": f"{kind}_fold", "data": data_key(pairs_dir), "fold": k, "folds": folds,
-                   "seed": int(seed), **cfg,
-                   "representation": _rep(rep, arrays.sample_rate).as_dict() if kind == "audio" else None,
+        payload = {"task": f"{kind}_fold", "recipe_version": RECIPE_VERSIONS[f"{kind}_fold"],
+                   "data": data_key(pairs_dir), "classes": arrays.classes, "fold": k, "folds": folds,
+                   "seed": int(seed), **cfg, "representation": r.as_dict() if kind == "audio" else None,
+                   "depth": 4 if kind == "audio" else None,
                    "image_size": enc.image_size if kind == "image" else None, "augment": kind == "image"}
 
-        def train(work: Path, tr=tr, k=k):
+        def fit_model(work: Path, tr=tr, k=k):
             torch.manual_seed(seed + k)
             if kind == "image":
-                model = M.ImageClassifier(len(arrays.classes), image_size=enc.image_size, width=cfg["width"])
+                model = models.ImageClassifier(len(arrays.classes), image_size=enc.image_size, width=cfg["width"])
             else:
-                model = M.AudioClassifier(tuple(X.shape[1:]), len(arrays.classes), depth=4, width=cfg["width"])
+                model = models.AudioClassifier(tuple(X.shape[1:]), len(arrays.classes), depth=4, width=cfg["width"])
             model.to(pick_device(device))
-            hist = training.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"],
-                                           batch_size=cfg["batch_size"], seed=seed + k,
-                                           augment=training.augment_images if kind == "image" else None,
-                                           checkpoint=work / "checkpoint.pt", progress=progress,
-                                           desc=f"{kind} fold {k + 1}/{folds}")
-            return model, {"held_out_accuracy": training.accuracy(model, X[te], y[te])}, hist.epochs
+            hist = train.fit_classifier(model, X[tr], y[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                                        lr=cfg["lr"], l2_fc=cfg["l2_fc"], seed=seed + k,
+                                        augment=train.augment_images if kind == "image" else None,
+                                        checkpoint=work / "checkpoint.pt", progress=progress,
+                                        desc=f"{kind} fold {k + 1}/{folds}")
+            return model, {"held_out_accuracy": train.accuracy(model, X[te], y[te])}, hist
 
-        trained = store.load_or_train(f"{kind}_fold", payload, train)
+        trained = store.load_or_train(f"{kind}_fold", payload, fit_model)
         trained.model.to(pick_device(device))
-        probs[te] = training.predict(trained.model, X[te])["probs"].numpy()
+        probs[te] = train.predict(trained.model, X[te])["probs"].numpy()
     return probs
+
+
+def video_folds(video_ids: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """The fold (0 .. ``folds``-1) of each item: whole videos are dealt to folds in a
+    seeded random order, so no video has items in two folds (a model trained on the
+    other folds has never seen any moment of a held-out video)."""
+    videos = np.array(sorted(set(video_ids)))
+    if folds < 2 or folds > len(videos):
+        raise ValueError(f"need 2 <= folds <= number of videos ({len(videos)}), got {folds}")
+    rng = np.random.default_rng(seed + 7)
+    fold_of_video = dict(zip(rng.permutation(videos), np.arange(len(videos)) % folds))
+    return np.array([fold_of_video[v] for v in video_ids], dtype=np.int64)
 
 
 def cleaned_pairs(suite: str, rule: str = "top1", profile: str = "course", seed: int = 0, data_dir="data",
@@ -529,28 +379,29 @@ def cleaned_pairs(suite: str, rule: str = "top1", profile: str = "course", seed:
     """The pair set of :func:`course_pairs` cleaned by classifier agreement (notebook 02,
     section 7): ``<data_dir>/pairs/<suite>-<profile>-seed<seed>-clean-<rule>``.
 
-    Made if missing or stale (its ``cleaning.json`` records the source manifest's hash):
-    out-of-fold image and sound classifiers (loaded from the model store or trained) judge
-    every pair, and the pairs whose labels agree under ``rule`` are written with
-    :func:`s2i_lib.cleaning.write_cleaned`.  ``probs`` may pass ``(image_probs,
-    audio_probs)`` already computed.
+    Out-of-fold image and sound classifiers (loaded from the model store or trained) judge
+    every pair (or ``probs`` passes ``(image_probs, audio_probs)`` already computed), and
+    the pairs whose labels agree under ``rule`` are written with
+    :func:`s2i_lib.data.cleaning.write_cleaned`.  The set on disk is reused only when its
+    key (source data, rule, the exact probabilities, the recipe version) is the one asked
+    for; otherwise it is made again.
     """
-    from ..data import cleaning
     src = course_pairs(suite, profile, seed, data_dir, workers, progress=progress)
     out = src.parent / f"{src.name}-clean-{rule}"
-    source_sha = training.file_sha256(src / "manifest.csv")
-    if (out / "cleaning.json").exists():
-        done = cleaning.load_cleaning(out)
-        if done.get("source_manifest_sha256") == source_sha and done.get("rule") == rule:
-            return out
     arrays = arrays if arrays is not None else datasets.load_arrays(src, progress=progress)
     if probs is None:
         probs = (out_of_fold_probs(src, "image", profile, seed, data_dir, arrays=arrays, progress=progress),
                  out_of_fold_probs(src, "audio", profile, seed, data_dir, arrays=arrays, progress=progress))
-    p_img, p_snd = probs
+    p_img, p_snd = (np.ascontiguousarray(p, dtype=np.float32) for p in probs)
+    key = cache.cache_key({"recipe_version": RECIPE_VERSIONS["cleaning"], "source": data_key(src), "rule": rule,
+                           "image_probs": hashlib.sha256(p_img.tobytes()).hexdigest(),
+                           "audio_probs": hashlib.sha256(p_snd.tobytes()).hexdigest()})
+    if (out / "cleaning.json").exists() and cleaning.load_cleaning(out).get("info", {}).get("key") == key:
+        return out
     keep = cleaning.agreement(p_img, p_snd, rule)
     preds = {"image_pred": [arrays.classes[i] for i in p_img.argmax(1)],
              "audio_pred": [arrays.classes[i] for i in p_snd.argmax(1)]}
     info = {"image": "out-of-fold image classifiers (2 folds by video)",
-            "audio": "out-of-fold LMS sound classifiers (2 folds by video)", "seed": seed, "profile": profile}
+            "audio": "out-of-fold LMS sound classifiers (2 folds by video)", "seed": seed, "profile": profile,
+            "key": key}
     return cleaning.write_cleaned(src, out, keep, rule=rule, predictions=preds, info=info)

@@ -1,8 +1,14 @@
-"""Networks of the course: classifiers, audio encoders, GAN generators and discriminators."""
+"""Networks of the course, every one buildable from its config by :func:`from_config`.
 
-from . import networks
-from .networks import (MODEL_VERSION, Standardize, AudioClassifier, ImageClassifier, SoundNet1D, AudioAutoencoder,
-    ARCHS, from_config, count_parameters)
-from . import gan
-from .gan import (LOSSES, CondGenerator, CondDiscriminator, d_real_term, d_fake_term, g_loss, gan_cls_d_loss,
-    gradient_penalty, clip_weights, WrongPairSampler, largest_singular_value, spectral_norms)
+- :mod:`.layers`          shared blocks (conv block, :class:`Standardize`, the classifier head)
+- :mod:`.classifiers`     Chen et al.'s sound and image classifiers (notebook 02)
+- :mod:`.audio_encoders`  the SoundNet-style waveform network and the S2I-A autoencoder (02)
+- :mod:`.gan`             conditional generators and discriminators (03, 04)
+- :mod:`.registry`        the architecture registry, :func:`from_config`, :func:`count_parameters`
+"""
+from .registry import ARCHS, count_parameters, from_config, register
+from .layers import Standardize
+from .classifiers import AudioClassifier, ImageClassifier
+from .audio_encoders import AudioAutoencoder, SoundNet1D
+from .gan import (CondDiscriminator, CondGenerator, largest_singular_value, spectral_norm_switch,
+                  spectral_norms)

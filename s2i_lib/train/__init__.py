@@ -1,8 +1,20 @@
-"""The training engine, checkpoints and the model store."""
+"""Training: one engine every model trains through, its checkpoints and the model store.
 
-from . import engine
-from .engine import (History, device_of, save_atomic, train_loop, fc_l2, predict, accuracy, augment_images,
-    fit_classifier, fit_distillation, train_autoencoder, canonical, config_key, file_sha256,
-    Trained, ModelStore)
-from . import gan
-from .gan import (GANConfig, GANData, GANRun, save_grid, train_gan, cached_gan, generate, LADDER, ladder_rung)
+- :mod:`.engine`       :func:`fit`, :class:`Task`, the batch plans (notebooks 02-04 and later)
+- :mod:`.checkpoint`   the one checkpoint format (every network, optimiser, scheduler, RNG)
+- :mod:`.callbacks`    EMA, evaluation, sample grids, log files
+- :mod:`.tasks`        the supervised trainings of notebook 02 (classifiers, distillation,
+  regression probes, the stacked autoencoder) and :func:`predict`
+- :mod:`.gan`          conditional-GAN training (notebooks 03, 04) and :func:`generate`
+- :mod:`.augment`      image augmentation drawn per sample on the images' device
+- :mod:`.store`        the model store (cache keyed by data, recipe and settings)
+"""
+from .engine import ENGINE_VERSION, Batches, EpochBatches, RandomBatches, Task, device_of, fit
+from .callbacks import EMA, Callback, Evaluate, LogFiles, SampleGrid, save_grid, write_log
+from .augment import augment_images
+from .tasks import (SupervisedTask, accuracy, cosine_factor, fit_classifier, fit_distillation, fit_regression,
+                    predict, train_autoencoder)
+from .gan import GANConfig, GANData, GANRun, GANTask, cached_gan, generate, train_gan
+from .store import ModelStore, Trained
+from ..losses import fc_l2
+from ..cache import cache_key as config_key

@@ -1,0 +1,106 @@
+"""Probes: small regressors that read one number the course knows the truth of (a player's
+pose, an object's size on screen) from an image, trained on real frames with SynthAV's
+ground truth.  Notebook 03 asks whether a generated player's pose follows the note heard
+(:func:`pose_probe`), notebook 04 whether a louder sound draws a bigger object
+(:func:`size_probe`, Wan et al. 2019, Table 3).  What a probe reads in generated images is
+:func:`s2i_lib.eval.read_probe`."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import synthav, train
+from ..data import cleaning, datasets
+from ..data.framing import framed_images
+from ..eval.probes import read_probe
+from ..models import ImageClassifier
+from .profiles import get_profile
+from .recipes import RECIPE_VERSIONS, _store, data_key
+from .runs import pick_device
+
+
+def _regression_probe(pairs_dir, task: str, target: np.ndarray, ok: np.ndarray, framing: str, profile: str,
+                      seed: int, data_dir, arrays, progress: bool, retrain: bool, device: str,
+                      overrides: dict) -> train.Trained:
+    """A small CNN from a framed image to one number (``target``), trained on the train
+    pairs where ``ok``; metrics on the test pairs where ``ok``."""
+    enc = get_profile(profile).encoders
+    y = torch.tensor(np.nan_to_num(target), dtype=torch.float32)
+    cfg = {"width": enc.width, "epochs": enc.image_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
+           "image_size": enc.image_size, "framing": framing}
+    cfg.update(overrides)
+    payload = {"task": task, "recipe_version": RECIPE_VERSIONS[task], "data": data_key(pairs_dir),
+               "seed": int(seed), **cfg}
+    tr, te = arrays.index("train"), arrays.index("test")
+    tr, te = tr[ok[tr]], te[ok[te]]
+    if len(tr) < 2 or len(te) < 2:
+        raise ValueError(f"{pairs_dir}: too few frames with a known {task.replace('_probe', '')} "
+                         f"({len(tr)} train, {len(te)} test)")
+
+    def fit_model(work: Path):
+        t0 = time.time()
+        X = framed_images(pairs_dir, arrays, framing, cfg["image_size"])
+        torch.manual_seed(seed)
+        dev = pick_device(device)
+        model = ImageClassifier(1, image_size=cfg["image_size"], width=cfg["width"]).to(dev)
+        ytr = y[tr]
+        hist = train.fit_regression(model, X[tr], ytr, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                                    lr=cfg["lr"], seed=seed, checkpoint=work / "checkpoint.pt", progress=progress,
+                                    desc=task.replace("_", " "))
+        p = read_probe(model, X[te])
+        t = y[te].numpy()
+        metrics = {"test_r": float(np.corrcoef(p, t)[0, 1]), "test_mae": float(np.abs(p - t).mean()),
+                   "baseline_mae": float(np.abs(float(ytr.mean()) - t).mean()),
+                   "train_frames": int(len(tr)), "test_frames": int(len(te)), "train_seconds": time.time() - t0}
+        return model, metrics, hist
+
+    out = _store(data_dir).load_or_train(task, payload, fit_model, retrain=retrain)
+    out.model.to(pick_device(device))
+    out.framing = framing
+    return out
+
+
+def pose_probe(pairs_dir, framing: str = "player", profile: str = "course", seed: int = 0, data_dir="data",
+               arrays=None, progress: bool = True, retrain: bool = False, device: str = "auto",
+               **overrides) -> train.Trained:
+    """A regressor from a frame to the player's true pose in [0, 1] (SynthAV truth: the
+    note played sets it), trained on train frames that show their source while a note
+    sounds, on the same framing and size as the images it will judge.  The course uses
+    it to ask whether a generated image's pose follows the note heard.  Metrics on the
+    test frames: ``test_r`` (Pearson correlation) and ``test_mae``; ``baseline_mae`` is
+    what always answering the train mean would score."""
+    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
+    truth = cleaning.pair_truth_table(arrays.df, cleaning.corpus_dir_of(pairs_dir), with_pose=True)
+    ok = (truth["frame_shows_source"] & truth["pose"].notna()).to_numpy()
+    return _regression_probe(pairs_dir, "pose_probe", truth["pose"].to_numpy(float), ok, framing, profile, seed,
+                             data_dir, arrays, progress, retrain, device, overrides)
+
+
+def true_sizes(pairs_dir, df) -> np.ndarray:
+    """For each pair of a SynthAV build, the sounding object's height on screen as a share
+    of the frame height (``object_size_px / frame_size`` of its clip): the distance that
+    sets it also sets the loudness."""
+    meta = {m["clip_id"]: m for m in synthav.load_metadata(cleaning.corpus_dir_of(pairs_dir))}
+    try:
+        return np.array([meta[v]["object_size_px"] / meta[v]["frame_size"] for v in df["video_id"]], np.float64)
+    except KeyError as e:
+        raise ValueError(f"{pairs_dir}: video {e.args[0]!r} has no entry in the SynthAV metadata") from None
+
+
+def size_probe(pairs_dir, framing: str = "full", profile: str = "course", seed: int = 0, data_dir="data",
+               arrays=None, progress: bool = True, retrain: bool = False, device: str = "auto",
+               **overrides) -> train.Trained:
+    """A regressor from a frame to the true on-screen size of the sounding object
+    (:func:`true_sizes`), trained on train frames that show their source; notebook 04
+    uses it to measure whether a louder sound makes the generator draw a bigger object
+    (Wan et al. Table 3).  Metrics as :func:`pose_probe`."""
+    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
+    truth = cleaning.pair_truth_table(arrays.df, cleaning.corpus_dir_of(pairs_dir))
+    ok = truth["frame_shows_source"].to_numpy(bool)
+    return _regression_probe(pairs_dir, "size_probe", true_sizes(pairs_dir, arrays.df), ok, framing, profile, seed,
+                             data_dir, arrays, progress, retrain, device, overrides)
+
+
