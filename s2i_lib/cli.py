@@ -75,8 +75,11 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reproduce", help="execute every notebook headless into results/<profile>/")
     r.add_argument("--profile", choices=PROFILE_NAMES, default="course")
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--results", default="results")
+    r.add_argument("--results", default="results", help="results folder (default results)")
+    r.add_argument("--data-dir", default="data",
+                   help="data folder, passed to every notebook as DATA_DIR (default data; relative to the repository)")
     r.add_argument("--only", nargs="*", help="notebook name prefixes, e.g. 01 02")
+    r.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: no limit)")
     return p
 
 
@@ -103,8 +106,17 @@ def main(argv=None) -> int:
         print(res)
         return 0
     if args.command == "reproduce":
-        from .course.execution import reproduce
-        reproduce(args.profile, args.seed, args.results, args.only)
+        from .course.execution import ReproduceError, reproduce
+        try:
+            reproduce(args.profile, args.seed, args.results, args.only, data_dir=args.data_dir, timeout=args.timeout)
+        except ReproduceError as e:
+            for nb in e.result.failed:
+                print(f"s2i reproduce: FAILED {nb.name}: {nb.error}", file=sys.stderr)
+            print(f"s2i reproduce: summary in {e.result.summary}", file=sys.stderr)
+            return 1
+        except (FileNotFoundError, ValueError) as e:
+            print(f"s2i reproduce: {e}", file=sys.stderr)
+            return 2
         return 0
     if args.command == "merge":
         from .data.building import merge

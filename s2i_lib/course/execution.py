@@ -1,27 +1,57 @@
 """Executing the course notebooks headless: the one implementation behind
-``make reproduce`` and the notebook tests.
+``make reproduce`` (``s2i reproduce``) and the notebook tests.
 
-A notebook is executed with papermill (its ``parameters`` cell gets ``PROFILE`` and
-``RESULTS_DIR`` injected), saved as an executed copy, and rendered to HTML.
+A notebook is executed with papermill (its ``parameters`` cell gets ``PROFILE``, ``SEED``,
+``DATA_DIR`` and ``RESULTS_DIR`` injected), saved as an executed copy, and rendered to
+HTML.  The functions here raise exceptions and return results; only the command line
+(:func:`s2i_lib.cli.main`) turns them into exit codes.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import re
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence
 
-from .runs import repo_root
+from ..cache import write_text
+from .runs import repo_root, resolve
 
 NOTEBOOK_NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+# figures must reach the saved notebook: a non-interactive backend such as Agg inherited
+# from the environment would silently drop every plt.show()
+KERNEL_ENV = {"S2I_HEADLESS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
 
 def list_notebooks(folder: Optional[Path] = None) -> List[Path]:
     """The course notebooks, in order (``notebooks/NN_topic.ipynb``)."""
     folder = Path(folder) if folder else repo_root() / "notebooks"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no notebook folder")
     return sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))
+
+
+@contextlib.contextmanager
+def _environment(values: Dict[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``values`` set (the kernel inherits it), restored afterwards.
+    ``S2I_HEADLESS`` is only set when absent, so a caller's choice is kept."""
+    saved = {k: os.environ.get(k) for k in values}
+    try:
+        for k, v in values.items():
+            if k == "S2I_HEADLESS" and os.environ.get(k):
+                continue
+            os.environ[k] = v
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def execute(notebook: Path, out: Path, parameters: Dict, timeout: Optional[int] = None) -> float:
@@ -31,14 +61,14 @@ def execute(notebook: Path, out: Path, parameters: Dict, timeout: Optional[int] 
     fails; the partly executed copy is still written to ``out`` for inspection.
     """
     import papermill as pm
-    os.environ.setdefault("S2I_HEADLESS", "1")
-    # figures must reach the saved notebook: a non-interactive backend such as Agg inherited
-    # from the environment would silently drop every plt.show()
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    notebook, out = Path(notebook), Path(out)
+    if not notebook.is_file():
+        raise FileNotFoundError(f"{notebook}: no such notebook")
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    pm.execute_notebook(str(notebook), str(out), parameters=parameters, cwd=str(notebook.parent),
-                        kernel_name="python3", progress_bar=False, execution_timeout=timeout)
+    with _environment(KERNEL_ENV):
+        pm.execute_notebook(str(notebook), str(out), parameters=parameters, cwd=str(notebook.parent),
+                            kernel_name="python3", progress_bar=False, execution_timeout=timeout)
     return time.time() - t0
 
 
@@ -48,60 +78,146 @@ def to_html(executed: Path, html: Path) -> Path:
     from nbconvert import HTMLExporter
     nb = nbformat.read(str(executed), as_version=4)
     body, _ = HTMLExporter().from_notebook_node(nb)
-    html.parent.mkdir(parents=True, exist_ok=True)
-    html.write_text(body)
-    return html
+    return write_text(html, body)
 
 
-def reproduce(profile: str = "course", seed: int = 0, results_dir: str = "results",
-              only: Optional[Sequence[str]] = None) -> Path:
-    """Execute every notebook in ``profile`` and write executed copies, HTML, figures and
-    metrics under ``results/<profile>/``; return that folder."""
-    from ..synthav import ensure_corpus
-    root = repo_root()
-    out = Path(results_dir) if Path(results_dir).is_absolute() else root / results_dir
+@dataclass
+class NotebookResult:
+    """How one notebook went: its executed copy, HTML page, wall time and error (if any)."""
+    name: str
+    executed: Path
+    html: Optional[Path]
+    seconds: float
+    error: Optional[str] = None
+    started: float = 0.0          # time.time() when it began: older metrics files are not its own
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else "FAILED"
+
+
+@dataclass
+class ReproduceResult:
+    """What :func:`reproduce` did: the folder it wrote, its summary, each notebook's result."""
+    profile: str
+    seed: int
+    out_dir: Path
+    data_dir: Path
+    summary: Path
+    notebooks: List[NotebookResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> List[NotebookResult]:
+        return [n for n in self.notebooks if not n.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class ReproduceError(RuntimeError):
+    """One or more notebooks failed; ``.result`` holds the whole :class:`ReproduceResult`
+    (the summary is written before this is raised)."""
+
+    def __init__(self, result: ReproduceResult):
+        self.result = result
+        names = "; ".join(f"{n.name}: {n.error}" for n in result.failed)
+        super().__init__(f"{len(result.failed)} of {len(result.notebooks)} notebooks failed ({names}); "
+                         f"see {result.summary}")
+
+
+def select_notebooks(notebooks: Sequence[Path], only: Optional[Sequence[str]] = None) -> List[Path]:
+    """The notebooks whose names start with one of the prefixes in ``only`` (all if empty).
+    Raises ValueError naming a prefix that matches no notebook."""
+    if not only:
+        return list(notebooks)
+    unknown = [o for o in only if not any(nb.name.startswith(o) for nb in notebooks)]
+    if unknown:
+        raise ValueError(f"no notebook starts with {', '.join(map(repr, unknown))}; "
+                         f"notebooks are {', '.join(nb.name for nb in notebooks)}")
+    return [nb for nb in notebooks if any(nb.name.startswith(o) for o in only)]
+
+
+def reproduce(profile: str = "course", seed: int = 0, results_dir="results", only: Optional[Sequence[str]] = None,
+              data_dir="data", notebooks_dir=None, prepare_data: bool = True,
+              timeout: Optional[int] = None) -> ReproduceResult:
+    """Execute every notebook in ``profile`` and write executed copies, HTML, figures,
+    metrics and ``SUMMARY.md`` under ``<results_dir>/<profile>/``.
+
+    ``data_dir`` (relative paths are taken from the repository root) is where the SynthAV
+    corpora are made first (``prepare_data``) and is passed to every notebook as its
+    ``DATA_DIR``.  A failing notebook does not stop the others; when any failed, the
+    summary is still written and :class:`ReproduceError` is raised.  Returns a
+    :class:`ReproduceResult`."""
+    from .profiles import get_profile
+    get_profile(profile)                                   # an unknown profile fails here, not in every notebook
+    out, data = resolve(results_dir), resolve(data_dir)
+    chosen = select_notebooks(list_notebooks(Path(notebooks_dir) if notebooks_dir else None), only)
     prof_dir = out / profile
-    print(f"s2i reproduce: profile {profile}, seed {seed}, results in {prof_dir}")
-    for suite in ("scenes", "performances"):
-        t0 = time.time()
-        path = ensure_corpus(root / "data", suite, profile, seed)
-        print(f"  SynthAV {suite:13s} ready at {path} ({time.time() - t0:.0f} s)")
-    rows = []
-    failed = []
-    for nb in list_notebooks():
-        if only and not any(nb.name.startswith(o) for o in only):
-            continue
+    print(f"s2i reproduce: profile {profile}, seed {seed}, data in {data}, results in {prof_dir}")
+    if prepare_data:
+        from ..synthav import ensure_corpus
+        for suite in ("scenes", "performances"):
+            t0 = time.time()
+            path = ensure_corpus(data, suite, profile, seed)
+            print(f"  SynthAV {suite:13s} ready at {path} ({time.time() - t0:.0f} s)")
+    result = ReproduceResult(profile, int(seed), prof_dir, data, prof_dir / "SUMMARY.md")
+    for nb in chosen:
         executed = prof_dir / "notebooks" / nb.name
-        params = {"PROFILE": profile, "SEED": seed, "RESULTS_DIR": str(out)}
+        params = {"PROFILE": profile, "SEED": int(seed), "DATA_DIR": str(data), "RESULTS_DIR": str(out)}
+        executed.unlink(missing_ok=True)                   # never render an older run's copy
+        started = time.time()
         try:
-            secs = execute(nb, executed, params)
-            status = "ok"
+            secs, error = execute(nb, executed, params, timeout=timeout), None
         except Exception as e:  # keep going: one failing notebook must not hide the others
-            secs, status = float("nan"), f"FAILED: {type(e).__name__}"
-            failed.append((nb.name, str(e).splitlines()[0] if str(e) else type(e).__name__))
-        if executed.exists():
-            to_html(executed, prof_dir / "html" / nb.with_suffix(".html").name)
-        rows.append((nb.name, secs, status))
-        print(f"  {nb.name:40s} {secs:7.1f} s  {status}")
-    lines = [f"# s2i results, profile {profile}, seed {seed}", "",
-             "| notebook | wall time (s) | status | metrics |", "|---|---|---|---|"]
-    for name, secs, status in rows:
-        mfile = prof_dir / "metrics" / name.replace(".ipynb", ".json")
-        metrics = json.loads(mfile.read_text())["metrics"] if mfile.exists() else {}
-        def fmt(v):
-            if isinstance(v, float):
-                return str(int(v)) if v.is_integer() else f"{v:.3g}"
-            return str(v)
-        shown = ", ".join(f"{k}={fmt(v)}" for k, v in list(metrics.items())[:6])
-        lines.append(f"| {name} | {secs:.1f} | {status} | {shown} |")
-    (prof_dir / "SUMMARY.md").write_text("\n".join(lines) + "\n")
-    print(f"\nDone. Look at:\n  {prof_dir / 'SUMMARY.md'}   times and headline numbers\n"
+            secs, error = math.nan, _first_line(e)
+        html = to_html(executed, prof_dir / "html" / nb.with_suffix(".html").name) if executed.exists() else None
+        result.notebooks.append(NotebookResult(nb.name, executed, html, secs, error, started))
+        print(f"  {nb.name:40s} {secs:7.1f} s  {'ok' if error is None else 'FAILED: ' + error}")
+    write_summary(result)
+    print(f"\nDone. Look at:\n  {result.summary}   times and headline numbers\n"
           f"  {prof_dir / 'html'}/        the executed notebooks as web pages\n"
           f"  {prof_dir / 'notebooks'}/   the executed notebooks (open in JupyterLab)\n"
           f"  {prof_dir / 'figures'}/     every figure as PNG\n"
           f"  {prof_dir / 'metrics'}/     metrics with provenance (JSON)")
-    if failed:
-        for name, why in failed:
-            print(f"FAILED: {name}: {why}")
-        raise SystemExit(1)
-    return prof_dir
+    if not result.ok:
+        raise ReproduceError(result)
+    return result
+
+
+def _first_line(e: BaseException) -> str:
+    """A one-line reason.  For a failing cell, papermill's error names the cell and the
+    exception raised in it; otherwise the exception's type and the first line of its
+    message (skipping papermill's rules of dashes)."""
+    if getattr(e, "ename", None):
+        where = f"cell {e.exec_count}" if getattr(e, "exec_count", None) else f"cell index {getattr(e, 'cell_index', '?')}"
+        evalue = str(getattr(e, "evalue", "")).strip().splitlines()
+        return f"{e.ename}: {evalue[0] if evalue else ''} (in {where})"
+    lines = [l.strip() for l in str(e).splitlines() if l.strip() and set(l.strip()) != {"-"}]
+    return f"{type(e).__name__}: {lines[0]}" if lines else type(e).__name__
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else f"{v:.3g}"
+    return str(v)
+
+
+def write_summary(result: ReproduceResult, shown: int = 6) -> Path:
+    """``SUMMARY.md``: per notebook its wall time, status and first ``shown`` metrics."""
+    lines = [f"# s2i results, profile {result.profile}, seed {result.seed}", "",
+             f"Data: `{result.data_dir}`", "",
+             "| notebook | wall time (s) | status | metrics |", "|---|---|---|---|"]
+    for nb in result.notebooks:
+        mfile = result.out_dir / "metrics" / nb.name.replace(".ipynb", ".json")
+        fresh = mfile.exists() and mfile.stat().st_mtime >= nb.started - 1.0
+        metrics = json.loads(mfile.read_text()).get("metrics", {}) if fresh else {}
+        metrics_text = (", ".join(f"{k}={_fmt(v)}" for k, v in list(metrics.items())[:shown])
+                        or "(no metrics written by this run)")
+        status = nb.status if nb.ok else f"FAILED: {nb.error}".replace("|", "/")
+        lines.append(f"| {nb.name} | {nb.seconds:.1f} | {status} | {metrics_text} |")
+    return write_text(result.summary, "\n".join(lines) + "\n")

@@ -1,0 +1,127 @@
+"""execution.reproduce on a folder of tiny notebooks: DATA_DIR reaches every notebook,
+failures raise (never exit) after the summary is written, and the command line turns
+results into exit codes."""
+import json
+
+import nbformat
+import pytest
+
+from s2i_lib import cli
+from s2i_lib.course import execution
+from s2i_lib.course.execution import ReproduceError, reproduce
+
+RECORDS = '''
+import json, pathlib
+data = pathlib.Path(DATA_DIR)
+data.mkdir(parents=True, exist_ok=True)
+(data / (NAME + ".json")).write_text(json.dumps({"DATA_DIR": DATA_DIR, "PROFILE": PROFILE, "SEED": SEED}))
+metrics = pathlib.Path(RESULTS_DIR) / PROFILE / "metrics" / (NAME + ".json")
+metrics.parent.mkdir(parents=True, exist_ok=True)
+metrics.write_text(json.dumps({"metrics": {"answer": 42.0, "verdict": "fine"}}))
+print("wrote", NAME)
+'''
+
+
+def notebook(path, name, body):
+    params = nbformat.v4.new_code_cell('PROFILE = "course"\nSEED = 0\nDATA_DIR = "data"\nRESULTS_DIR = "results"')
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {name}"), params,
+                                         nbformat.v4.new_code_cell(f"NAME = {name!r}\n" + body)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path / f"{name}.ipynb"))
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch):
+    """A repository root with a notebooks folder: two that record their parameters, one that
+    fails, and a scratch notebook that is not a course notebook."""
+    monkeypatch.setenv("S2I_ROOT", str(tmp_path))
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    notebook(nbs, "01_first", RECORDS)
+    notebook(nbs, "02_broken", 'raise ValueError("broken on purpose")')
+    notebook(nbs, "03_third", RECORDS)
+    notebook(nbs, "scratch", 'raise RuntimeError("must never run")')
+    return tmp_path
+
+
+def test_list_and_select_notebooks(course):
+    names = [p.name for p in execution.list_notebooks(course / "notebooks")]
+    assert names == ["01_first.ipynb", "02_broken.ipynb", "03_third.ipynb"]
+    chosen = execution.select_notebooks(execution.list_notebooks(), ["03", "01"])
+    assert [p.name for p in chosen] == ["01_first.ipynb", "03_third.ipynb"]
+    with pytest.raises(ValueError, match="'04'"):
+        execution.select_notebooks(chosen, ["04"])
+    with pytest.raises(FileNotFoundError, match="no notebook folder"):
+        execution.list_notebooks(course / "missing")
+
+
+def test_data_dir_reaches_every_notebook_and_the_corpora(course, monkeypatch):
+    made = []
+    monkeypatch.setattr("s2i_lib.synthav.ensure_corpus",
+                        lambda data, suite, profile, seed: made.append((data, suite, profile, seed)) or data / suite)
+    res = reproduce("smoke", seed=3, results_dir="out", data_dir="my data", only=["01", "03"])
+    data = course / "my data"                               # relative to the repository root
+    assert made == [(data, "scenes", "smoke", 3), (data, "performances", "smoke", 3)]
+    for name in ("01_first", "03_third"):
+        seen = json.loads((data / f"{name}.json").read_text())
+        assert seen == {"DATA_DIR": str(data), "PROFILE": "smoke", "SEED": 3}
+    assert not (course / "data").exists() and not (course / "notebooks" / "data").exists()
+    assert res.ok and res.out_dir == course / "out" / "smoke" and res.data_dir == data
+    assert [n.name for n in res.notebooks] == ["01_first.ipynb", "03_third.ipynb"]
+    for n in res.notebooks:
+        assert n.executed.exists() and n.html.exists() and n.seconds > 0
+    summary = res.summary.read_text()
+    assert res.summary == course / "out" / "smoke" / "SUMMARY.md"
+    assert "| 01_first.ipynb |" in summary and "| ok | answer=42, verdict=fine |" in summary
+    assert str(data) in summary
+
+
+def test_a_failing_notebook_raises_after_the_others_ran_and_the_summary_is_written(course, tmp_path):
+    data = tmp_path / "elsewhere"
+    with pytest.raises(ReproduceError) as info:
+        reproduce("smoke", results_dir=tmp_path / "out", data_dir=data, prepare_data=False)
+    assert not isinstance(info.value, SystemExit)
+    res = info.value.result
+    assert [n.name for n in res.failed] == ["02_broken.ipynb"]
+    assert "ValueError" in res.failed[0].error and "02_broken" in str(info.value)
+    assert [n.ok for n in res.notebooks] == [True, False, True]      # the third still ran
+    assert (data / "03_third.json").exists()
+    assert res.failed[0].executed.exists() and res.failed[0].html.exists()   # partial copy kept
+    lines = res.summary.read_text().splitlines()
+    broken = next(l for l in lines if l.startswith("| 02_broken.ipynb"))
+    assert "FAILED" in broken and "ValueError" in broken and "no metrics written by this run" in broken
+
+
+def test_an_unknown_profile_fails_before_running_anything(course):
+    with pytest.raises(ValueError):
+        reproduce("huge", prepare_data=False)
+    assert not (course / "results").exists()
+
+
+def test_cli_turns_results_into_exit_codes(monkeypatch, tmp_path, capsys):
+    calls = []
+
+    def ok(profile, seed, results, only, data_dir, timeout):
+        calls.append((profile, seed, results, only, data_dir, timeout))
+
+    monkeypatch.setattr(execution, "reproduce", ok)
+    assert cli.main(["reproduce", "--profile", "smoke", "--seed", "1"]) == 0
+    assert calls[-1] == ("smoke", 1, "results", None, "data", None)
+    assert cli.main(["reproduce", "--data-dir", str(tmp_path), "--only", "01", "02"]) == 0
+    assert calls[-1] == ("course", 0, "results", ["01", "02"], str(tmp_path), None)
+
+    def fails(*args, **kwargs):
+        nb = execution.NotebookResult("02_x.ipynb", tmp_path / "x", None, 1.0, "ValueError: boom")
+        raise ReproduceError(execution.ReproduceResult("smoke", 0, tmp_path, tmp_path, tmp_path / "SUMMARY.md", [nb]))
+
+    monkeypatch.setattr(execution, "reproduce", fails)
+    assert cli.main(["reproduce"]) == 1
+    assert "FAILED 02_x.ipynb: ValueError: boom" in capsys.readouterr().err
+
+    def bad(*args, **kwargs):
+        raise ValueError("no notebook starts with '09'")
+
+    monkeypatch.setattr(execution, "reproduce", bad)
+    assert cli.main(["reproduce", "--only", "09"]) == 2
+    assert "'09'" in capsys.readouterr().err
