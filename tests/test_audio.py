@@ -16,7 +16,7 @@ N = 11025                      # half a second, the course's clip length
 TORCH_KINDS = ("stft", "mel", "logmel", "cqt", "mfcc", "fbank")
 BOTH_KINDS = ("stft", "mel", "logmel", "cqt", "mfcc")
 
-# the tolerances stated in s2i_lib/audio.py
+# the tolerances stated in s2i_lib/audio/representations.py
 REL_TOL = 1e-4                 # stft, mel, mfcc: ||torch - librosa|| / ||librosa||
 LOGMEL_DB_TOL = 0.01           # logmel: max |difference| in dB over cells above -90 dB
 CQT_REL_TOL, CQT_CORR_MIN, CQT_RATIO_TOL = 0.02, 0.9998, 0.01
@@ -337,3 +337,30 @@ def test_logmel_inversion_gives_back_a_similar_sound():
         audio.logmel_to_waveform(lms, audio.representation("mel"))
     with pytest.raises(ValueError, match="expected a"):
         audio.logmel_to_waveform(lms[:10], rep)
+
+
+def test_package_layout_and_re_exports():
+    """The short names notebooks use are the objects of the three modules, and each module
+    says which notebook teaches it."""
+    from s2i_lib.audio import inversion, ops, representations
+    assert audio.representation is representations.representation and audio.AudioRep is representations.AudioRep
+    for name in ("resample", "gain", "gain_db", "mix", "time_shift", "db_to_amplitude", "amplitude_to_db"):
+        assert getattr(audio, name) is getattr(ops, name), name
+    assert audio.logmel_to_waveform is inversion.logmel_to_waveform
+    assert "notebook 02" in representations.__doc__ and "notebook 02" in ops.__doc__
+    assert "notebook 03" in inversion.__doc__
+
+
+@pytest.mark.parametrize("op", ["gain", "gain_db", "mix", "mix_numpy", "shift", "roll", "to_db", "from_db", "resample"])
+def test_waveform_ops_stay_on_the_input_device(op):
+    """On the ``meta`` device (no data, every op must run where the tensor is): a CPU-only
+    step such as ``.numpy()`` on the way would fail here."""
+    x = torch.empty(2, 1000, device="meta")
+    y = {"gain": lambda: audio.gain(x, 2.0), "gain_db": lambda: audio.gain_db(x, -6.0),
+         "mix": lambda: audio.mix(x, torch.empty(2, 800, device="meta"), 0.3),
+         "mix_numpy": lambda: audio.mix(x, np.zeros((2, 800), np.float32), 0.3),
+         "shift": lambda: audio.time_shift(x, 0.01, 22050), "roll": lambda: audio.time_shift(x, -0.01, 22050, "roll"),
+         "to_db": lambda: audio.amplitude_to_db(x), "from_db": lambda: audio.db_to_amplitude(x),
+         "resample": lambda: audio.resample(x, 44100, 22050)}[op]()
+    assert y.device.type == "meta"
+    assert y.shape == ((2, 500) if op == "resample" else (2, 1000))
