@@ -8,15 +8,15 @@ not depend on what the numbers mean), so nothing needs to be built first.
 """
 from __future__ import annotations
 
-import json
 import resource
 import sys
 
 import torch
+import torch.nn.functional as F
 
-from s2i_lib import audio
-from s2i_lib.models import networks as models
-from s2i_lib.train import engine as training
+from s2i_lib import audio, models
+from s2i_lib import train as training
+from s2i_lib.cache import write_json
 from s2i_lib.course.profiles import get_profile
 from s2i_lib.course.runs import package_versions, repo_root
 
@@ -28,12 +28,12 @@ N_REPS = 2000                       # clips per representation timing
 
 def epoch_seconds(model, X, y, batch_size, n_items):
     """Seconds for one epoch of ``n_items`` items, measured on 4 batches."""
-    idx = torch.arange(min(len(X), 4 * batch_size))
-    step = lambda i: torch.nn.functional.cross_entropy(model(X[i])["logits"], y[i])
-    step(idx[:batch_size]).backward()          # warm-up: the first call pays for allocations
-    _, t = timed(lambda: training.train_loop(model, model.parameters(), len(idx), step, epochs=1,
-                                              batch_size=batch_size, progress=False))
-    return t / len(idx) * n_items
+    n = min(len(X), 4 * batch_size)
+    F.cross_entropy(model(X[:batch_size])["logits"], y[:batch_size]).backward()   # warm-up: allocations
+    task = training.SupervisedTask(model, X[:n], y[:n], lambda out, t: F.cross_entropy(out["logits"], t), epochs=1)
+    batches = training.EpochBatches(n, batch_size, 0)
+    _, t = timed(lambda: training.fit(task, steps=batches.per_epoch, batches=batches, progress=False))
+    return t / n * n_items
 
 
 def main() -> int:
@@ -71,9 +71,7 @@ def main() -> int:
         for k, v in cost.items():
             print(f"  {k:<28} {v:7.1f} s")
     out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    dest = repo_root() / "results" / "bench" / "audio.json"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(json.dumps(out, indent=2))
+    dest = write_json(repo_root() / "results" / "bench" / "audio.json", out)
     print(f"\npeak memory {out['max_rss_mb']} MB; written to {dest}")
     return 0
 
