@@ -119,14 +119,18 @@ class ColourJudge(torch.nn.Module):
         return {"logits": 40 * m, "embedding": torch.cat([m, x[:, :, :2, :2].flatten(1)], 1)}
 
 
-@pytest.fixture
-def colour_setup():
+def make_colour_setup():
     judge = extractors.FeatureExtractor(ColourJudge(), name="colour judge")
     labels = np.arange(30) % 3
     cond = torch.eye(3)[labels]
     real = (ColourGenerator(0.3)(torch.randn(60, 192, generator=torch.Generator().manual_seed(9)),
                                  torch.eye(3)[np.arange(60) % 3]) + 1) / 2
     return judge, cond, labels, real
+
+
+@pytest.fixture
+def colour_setup():
+    return make_colour_setup()
 
 
 def test_report_known_accuracy_diversity_and_names(colour_setup):
