@@ -1,7 +1,10 @@
 """The ``s2i`` command line: ``s2i synth``, ``s2i build``, ``s2i merge``.
 
 Everything here is also callable from Python (:func:`s2i_lib.synthav.generate_corpus`,
-:func:`s2i_lib.building.build`, :func:`s2i_lib.building.merge`).
+:func:`s2i_lib.data.build`, :func:`s2i_lib.data.merge`).  Exit codes of ``build`` and
+``merge``: 0 done (or this shard done), 1 the build has no pairs (every input failed; the
+message points at ``skipped.csv``) or ``merge`` found shards still missing, 2 bad
+arguments or settings.
 """
 from __future__ import annotations
 
@@ -92,7 +95,7 @@ def main(argv=None) -> int:
         print(f"SynthAV {args.suite} ({args.profile}, seed {args.seed}, layout {args.layout}) written to {path}")
         return 0
     if args.command == "build":
-        from .data.building import BuildConfig, BuildSettingsError, build
+        from .data.building import BuildConfig, BuildError, BuildSettingsError, build
         try:
             cfg = BuildConfig(segment=args.segment, frame=args.frame, topk=args.topk, min_dbfs=args.min_dbfs,
                               image_size=args.image_size, sample_rate=args.sample_rate,
@@ -100,6 +103,9 @@ def main(argv=None) -> int:
                               labels=tuple(args.labels) if args.labels else None)
             res = build(args.source, args.layout, args.out, cfg, workers=args.workers, shard=args.shard,
                         progress=not args.no_progress, overwrite=args.overwrite)
+        except BuildError as e:
+            print(f"s2i build: {e}", file=sys.stderr)
+            return 1
         except (BuildSettingsError, FileNotFoundError, ValueError) as e:
             print(f"s2i build: {e}", file=sys.stderr)
             return 2
@@ -119,8 +125,15 @@ def main(argv=None) -> int:
             return 2
         return 0
     if args.command == "merge":
-        from .data.building import merge
-        res = merge(args.out)
+        from .data.building import BuildError, merge
+        try:
+            res = merge(args.out)
+        except BuildError as e:
+            print(f"s2i merge: {e}", file=sys.stderr)
+            return 1
+        except FileNotFoundError as e:
+            print(f"s2i merge: {e}", file=sys.stderr)
+            return 2
         print(res)
         return 0 if res.complete else 1
     return 2

@@ -1,5 +1,5 @@
 """The paired-data builder: segmenting, frame strategies, loudness, splits, bad input,
-resume after a kill, shards."""
+resume after a kill, shards, one time axis for offset streams, failing loudly."""
 import json
 import signal
 import subprocess
@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 
 from s2i_lib.data import media as avio
+from s2i_lib.data import building
 from s2i_lib.data.building import (BuildConfig, BuildSettingsError, build, candidates_for_clip, dbfs,
-                              first_frame, load_manifest, middle_frame, segment_bounds, topk_moments)
+                                   first_frame, load_manifest, middle_frame, segment_bounds, topk_moments)
 from conftest import make_audio, make_frames
+from test_media import _write_offset_clip
 
 
 def test_dbfs_matches_chen_formula():
@@ -242,3 +244,125 @@ def test_cli_synth_then_build_then_merge(tmp_path):
     df = load_manifest(out)
     meta = [json.loads(l) for l in (corpus / "metadata.jsonl").read_text().splitlines()]
     assert set(df.label) == {m["label"] for m in meta}
+
+
+# ----------------------------------------------------------------------------- one time axis
+def test_pairs_of_clips_whose_sound_starts_late(tmp_path):
+    """Sound and picture of each pair play at the same presentation time, although the
+    audio stream of each clip starts 0.5 s after its video stream."""
+    src = tmp_path / "late"
+    src.mkdir()
+    files = ["a.mp4", "b.mkv", "c.webm"]
+    for name, (vc, ac) in zip(files, [("libx264", "aac"), ("libvpx-vp9", "libopus"), ("libvpx", "libopus")]):
+        _write_offset_clip(src / name, vc, ac, audio_start=0.5)
+    (src / "labels.csv").write_text("file,label\n" + "".join(f"{f},x\n" for f in files))
+    out = tmp_path / "out"
+    build(src, "folder", out, BuildConfig(segment=0.1, frame="middle", min_dbfs=None, image_size=16),
+          progress=False)
+    df = load_manifest(out)
+    loud = silent = 0
+    for _, r in df.iterrows():
+        wav = avio.to_mono(avio.read_audio(out / r["audio"])[0])
+        q = len(wav) // 4
+        bright = avio.read_image(out / r["image"]).mean()
+        if np.abs(wav[:q]).max() > 0.3 and np.abs(wav[-q:]).max() > 0.3:       # tone throughout
+            loud += 1
+            assert bright > 200, f"{r.pair_id} ({r.start}-{r.end} s): a tone with a dark frame"
+        elif np.abs(wav).max() < 0.01:                                          # silence throughout
+            silent += 1
+            assert bright < 50, f"{r.pair_id} ({r.start}-{r.end} s): silence with a white frame"
+    assert loud >= 3 * 6 and silent >= 3 * 10
+    # no pair is cut from the silence before the sound starts
+    assert df["start"].min() >= 0.47
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["late_streams"] == 3
+
+
+def test_build_decodes_only_the_frames_it_pairs(tmp_path, monkeypatch):
+    src = tmp_path / "src"
+    avio.write_video(src / "v.mp4", make_frames(4.0, 10, size=(120, 160)), 10, make_audio(4.0, 22050), 22050)
+    (src / "labels.csv").write_text("file,label\nv.mp4,a\n")
+    converted = []
+    real = avio._to_rgb
+    monkeypatch.setattr(avio, "_to_rgb", lambda frame, short: converted.append(short) or real(frame, short))
+    monkeypatch.setattr(avio, "read_video", lambda *a, **k: pytest.fail("the builder decoded every frame"))
+    res = build(src, "folder", tmp_path / "out", BuildConfig(segment=0.5, image_size=16), progress=False)
+    assert res.num_pairs == 8 and len(converted) == 8         # 40 frames in the file, 8 converted
+    assert converted == [32] * 8                              # scaled down at decode to twice the image size
+
+
+# ----------------------------------------------------------------------------- failing loudly
+def test_a_bug_in_the_builder_is_raised_not_skipped(folder_corpus, tmp_path, monkeypatch):
+    out = tmp_path / "b"
+
+    def broken(*args, **kwargs):
+        raise KeyError("a library bug")
+    monkeypatch.setattr(building, "candidates_for_clip", broken)
+    with pytest.raises(KeyError, match="a library bug"):
+        build(folder_corpus, "folder", out, BuildConfig(image_size=16), progress=False)
+    assert not (out / "manifest.csv").exists()
+    done = sorted(p.name for p in (out / "parts").glob("*.json"))
+    assert done and all(n.startswith("bad_") for n in done)   # inputs finished before the bug keep their parts
+    monkeypatch.undo()
+    res = build(folder_corpus, "folder", out, BuildConfig(image_size=16), progress=False)
+    assert res.complete and res.num_pairs == 22 and res.reused == len(done)
+
+
+def _corrupt_corpus(root: Path) -> Path:
+    root.mkdir()
+    (root / "empty.mp4").write_bytes(b"")
+    (root / "garbage.mkv").write_bytes(b"\x00not a video\xff" * 64)
+    avio.write_video(root / "mute.mp4", make_frames(1.0, 8), 8, None)
+    (root / "labels.csv").write_text("file,label\nempty.mp4,a\ngarbage.mkv,a\nmute.mp4,b\n")
+    return root
+
+
+def test_a_build_where_every_input_fails_raises(tmp_path):
+    src = _corrupt_corpus(tmp_path / "corrupt")
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match=r"has no pairs: every one of the 3 inputs in .*corrupt was skipped.*skipped\.csv"):
+        build(src, "folder", out, BuildConfig(image_size=16), progress=False)
+    reasons = pd.read_csv(out / "skipped.csv").set_index("source")["reason"]
+    assert "empty file" in reasons["empty.mp4"] and "no audio stream" in reasons["mute.mp4"]
+    r = subprocess.run([sys.executable, "-m", "s2i_lib.cli", "build", "--source", str(src), "--layout", "folder",
+                        "--out", str(tmp_path / "cli"), "--workers", "1", "--no-progress"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "no pairs" in r.stderr and "skipped.csv" in r.stderr, r.stderr
+    r = subprocess.run([sys.executable, "-m", "s2i_lib.cli", "merge", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 1 and "no pairs" in r.stderr
+
+
+def test_two_shards_at_the_same_time_merge_once_and_equal_one_build(tmp_path):
+    src = tmp_path / "src"
+    _many_videos(src, 12)
+    cfg = BuildConfig(image_size=16)
+    whole = tmp_path / "whole"
+    build(src, "folder", whole, cfg, progress=False)
+    out = tmp_path / "sharded"
+    code = ("import sys; from s2i_lib.data.building import build, BuildConfig; "
+            f"print(build({str(src)!r}, 'folder', {str(out)!r}, BuildConfig(image_size=16), shard=(int(sys.argv[1]), 2),"
+            " workers=1, progress=False))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(i)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, cwd=str(Path(__file__).parent.parent)) for i in (0, 1)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
+    for name in ("manifest.csv", "skipped.csv", "segments.csv"):
+        assert (out / name).read_text() == (whole / name).read_text(), name
+    assert not list(out.rglob("*.tmp"))                       # no temporary file left behind
+    assert json.loads((out / "build.json").read_text()) == json.loads((whole / "build.json").read_text())
+    # a merge of the same finished parts is done once
+    stamp = (out / "manifest.csv").stat().st_mtime_ns
+    assert building.merge(out).num_pairs == len(load_manifest(whole))
+    assert (out / "manifest.csv").stat().st_mtime_ns == stamp
+    # a shard with other settings is refused while the folder holds this build
+    with pytest.raises(BuildSettingsError, match="image_size"):
+        build(src, "folder", out, BuildConfig(image_size=24), shard=(1, 2), progress=False)
+
+
+def test_a_folder_of_an_older_builder_is_rebuilt(folder_corpus, tmp_path):
+    out = tmp_path / "b"
+    first = build(folder_corpus, "folder", out, BuildConfig(image_size=16), progress=False)
+    settings = json.loads((out / "build.json").read_text())
+    (out / "build.json").write_text(json.dumps({**settings, "builder_version": 1}))
+    res = build(folder_corpus, "folder", out, BuildConfig(image_size=16), progress=False)
+    assert res.processed_now == first.processed_now > 0 and res.reused == 0

@@ -1,9 +1,11 @@
-"""The torch Dataset over a build."""
+"""The torch Dataset over a build, and the array cache that must follow every rebuild."""
+import shutil
+
 import numpy as np
 import torch
 
 from s2i_lib.data.building import BuildConfig, build
-from s2i_lib.data.datasets import PairDataset
+from s2i_lib.data.datasets import PairDataset, load_arrays
 
 
 def test_pair_dataset_items_and_batches(folder_corpus, tmp_path):
@@ -29,3 +31,37 @@ def test_pair_dataset_items_and_batches(folder_corpus, tmp_path):
     blue = torch.stack([train[i]["image"] for i in range(len(train)) if train.classes[train[i]["label"]] == "blue"])
     assert red[:, 0].mean() > blue[:, 0].mean() and blue[:, 2].mean() > red[:, 2].mean()
     assert np.array_equal(np.unique(train.labels()), [0, 1])
+
+
+def test_arrays_follow_a_rebuild_with_other_settings(folder_corpus, tmp_path):
+    out = tmp_path / "b"
+    build(folder_corpus, "folder", out, BuildConfig(image_size=32), progress=False)
+    manifest_32 = (out / "manifest.csv").read_bytes()
+    assert load_arrays(out, progress=False).images.shape[2:] == (32, 32)
+    build(folder_corpus, "folder", out, BuildConfig(image_size=16), progress=False, overwrite=True)
+    assert (out / "manifest.csv").read_bytes() == manifest_32      # the manifest alone cannot tell them apart
+    arr = load_arrays(out, progress=False)
+    assert arr.images.shape[2:] == (16, 16), f"stale arrays: images {arr.images.shape[2:]} after a 16 px rebuild"
+    build(folder_corpus, "folder", out, BuildConfig(image_size=16, sample_rate=16000), progress=False, overwrite=True)
+    arr = load_arrays(out, progress=False)
+    assert arr.sample_rate == 16000 and arr.waves.shape[1] == 8000
+    assert len(list(out.glob("arrays-*.npz"))) == 1                # no stale cache left behind
+
+
+def test_fingerprint_is_the_data_key(folder_corpus, tmp_path):
+    from s2i_lib import data
+    out = tmp_path / "b"
+    build(folder_corpus, "folder", out, BuildConfig(image_size=32), progress=False)
+    fp32 = data.fingerprint(out)
+    assert fp32 == data.fingerprint(out) and len(fp32) == 16
+    moved = tmp_path / "elsewhere" / "b"
+    shutil.copytree(out, moved)
+    assert data.fingerprint(moved) == fp32                           # moving the data folder keeps it
+    build(folder_corpus, "folder", out, BuildConfig(image_size=16), progress=False, overwrite=True)
+    assert data.fingerprint(out) != fp32                             # another setting changes it
+    # a cache entry that does not hold the description it is filed under is not trusted
+    arr = load_arrays(out, progress=False)
+    cache_file = next(out.glob("arrays-*.npz"))
+    np.savez(cache_file.with_suffix(""), waves=arr.waves[:, :10], images=arr.images, sample_rate=arr.sample_rate)
+    again = load_arrays(out, progress=False)
+    assert again.waves.shape == arr.waves.shape

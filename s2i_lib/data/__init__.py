@@ -1,18 +1,25 @@
-"""Paired audio-visual data: media I/O, corpus layouts, the builder, datasets, cleaning."""
+"""Paired audio-visual data: media I/O, corpus layouts, segments and frame choice, the
+builder and its shards, datasets, cleaning.
+
+``data.fingerprint(pairs_dir)`` identifies a pair set (manifest plus build settings):
+use it as the data key of anything trained or cached from the pairs.
+"""
 
 from . import media
-from .media import (VIDEO_EXTENSIONS, AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, MediaError, Clip, to_mono, resample,
-    probe, read_video, write_video, read_audio, write_audio, read_image, resize_square,
+from .media import (VIDEO_EXTENSIONS, AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, MediaError, Timeline, Clip, to_mono,
+    resample, shrink, probe, open_video, read_video, write_video, read_audio, write_audio, read_image, resize_square,
     write_image)
 from . import layouts
-from .layouts import (LAYOUTS, SourceItem, read_synthav, read_vegas, read_vggsound, read_ucf101, SUBURMP_ALIASES,
-    suburmp_label, read_suburmp, read_folder, READERS, read_layout)
+from .layouts import (LAYOUTS, LayoutError, SourceItem, read_synthav, read_vegas, read_vggsound, read_ucf101,
+    SUBURMP_ALIASES, suburmp_label, read_suburmp, read_folder, READERS, read_layout)
+from . import segments
+from .segments import (FRAME_STRATEGIES, SCORE_SIZE, dbfs, segment_bounds, frame_index_at, first_frame, middle_frame,
+    energy_typicality_score, topk_moments, Candidate, candidates_for_clip, score_candidates)
+from . import shards
+from .shards import (MANIFEST_COLUMNS, SEGMENT_COLUMNS, BuildResult, BuildSettingsError, BuildError, assign_splits,
+    balance_rows, check_no_leakage, merge, load_manifest, fingerprint)
 from . import building
-from .building import (FRAME_STRATEGIES, MANIFEST_COLUMNS, SEGMENT_COLUMNS, BUILDER_VERSION, dbfs, BuildConfig,
-    segment_bounds, frame_index_at, first_frame, middle_frame, energy_typicality_score,
-    topk_moments, Candidate, candidates_for_clip, process_item, assign_splits, balance_rows,
-    check_no_leakage, BuildResult, BuildSettingsError, build, merge, load_manifest,
-    score_candidates)
+from .building import BUILDER_VERSION, BuildConfig, process_item, build
 from . import datasets
 from .datasets import (PairDataset, PairArrays, load_arrays)
 from . import cleaning

@@ -1,7 +1,8 @@
-"""Torch datasets over a built ``manifest.csv`` (see :mod:`s2i_lib.building`)."""
+"""Torch datasets over a built ``manifest.csv`` (see :mod:`s2i_lib.data.building`), and the
+in-memory array cache that notebooks 02-04 load."""
 from __future__ import annotations
 
-import os
+import json
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -9,8 +10,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from .. import cache as _cache
 from . import media as avio
-from .building import load_manifest
+from .shards import fingerprint, load_manifest
+
+ARRAYS_VERSION = 1   # the layout of the arrays-*.npz cache
 
 
 class PairDataset(Dataset):
@@ -106,29 +110,53 @@ class PairArrays:
         return torch.from_numpy(np.ascontiguousarray(x)).long()
 
 
+def arrays_description(out) -> dict:
+    """What the array cache of a pair set is keyed by: the set's :func:`fingerprint`
+    (manifest plus build settings) and the cache format's version."""
+    return {"arrays_version": ARRAYS_VERSION, "pairs": fingerprint(out)}
+
+
 def load_arrays(out, classes: Optional[Sequence[str]] = None, progress: bool = True) -> PairArrays:
     """Every pair of a build as arrays, cached next to the manifest.
 
     The first call reads all WAV and PNG files (a few seconds per thousand pairs) and
-    writes ``arrays-<manifest hash>.npz`` into ``out``; later calls, from any notebook,
-    load that file.  A changed manifest has another hash, so a stale cache is never used.
+    writes ``arrays-<key>.npz`` into ``out``; later calls, from any notebook, load that
+    file.  The key is made of :func:`arrays_description` -- the pair set's fingerprint,
+    so a rebuild with another image size or sample rate (even one whose manifest comes
+    out byte-identical) has another key -- and the file stores its description, which
+    is checked before the arrays are trusted.  Caches of other keys are removed.
     """
-    import hashlib
     from ..course.progress import tqdm
     root = Path(out)
     df = load_manifest(root)
-    digest = hashlib.sha256((root / "manifest.csv").read_bytes()).hexdigest()[:16]
-    cache = root / f"arrays-{digest}.npz"
+    description = arrays_description(root)
+    path = root / f"arrays-{_cache.cache_key(description)}.npz"
     classes = list(classes) if classes is not None else sorted(df["label"].unique())
     unknown = sorted(set(df["label"]) - set(classes))
     if unknown:
         raise ValueError(f"{root / 'manifest.csv'}: labels {unknown} are not in the given classes")
     labels = np.array([classes.index(l) for l in df["label"]], dtype=np.int64)
-    if cache.exists():
-        with np.load(cache) as z:
-            return PairArrays(z["waves"], z["images"], labels, classes, df, int(z["sample_rate"]))
+    if path.exists():
+        with np.load(path) as z:
+            stored = json.loads(str(z["description"])) if "description" in z.files else None
+            if _cache.matches(stored, description) and len(z["waves"]) == len(df):
+                return PairArrays(z["waves"], z["images"], labels, classes, df, int(z["sample_rate"]))
     if len(df) == 0:
         raise ValueError(f"{root / 'manifest.csv'}: the build has no pairs")
+    waves, images, sr = _read_pairs(root, df, tqdm, progress)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.savez(f, waves=waves, images=images, sample_rate=sr, description=_cache.canonical(description))
+    _cache.atomic_write(path, write)
+    for old in root.glob("arrays-*.npz"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return PairArrays(waves, images, labels, classes, df, sr)
+
+
+def _read_pairs(root: Path, df, tqdm, progress: bool):
+    """Read every pair's WAV and PNG into (N, S) float32 waves and (N, 3, H, W) uint8 images."""
     sr = avio.read_audio(root / df["audio"].iloc[0])[1]
     num = int(round(float((df["end"] - df["start"]).median()) * sr))
     waves = np.zeros((len(df), num), np.float32)
@@ -145,7 +173,4 @@ def load_arrays(out, classes: Optional[Sequence[str]] = None, progress: bool = T
         if img.shape[:2] != images.shape[2:]:
             raise ValueError(f"{root / im}: image size {img.shape[:2]} differs from the build's {images.shape[2:]}")
         images[i] = img.transpose(2, 0, 1)
-    tmp = root / f".arrays-{digest}.tmp.npz"
-    np.savez(tmp, waves=waves, images=images, sample_rate=sr)
-    os.replace(tmp, cache)
-    return PairArrays(waves, images, labels, classes, df, sr)
+    return waves, images, sr

@@ -4,7 +4,9 @@ Each reader turns a folder into a list of :class:`SourceItem` (one per usable in
 file, with its label, the id of the source video it came from, and a split if the
 layout fixes one) plus a list of ``(source, reason)`` for every input it had to refuse
 (an unknown label, a file no list mentions, a list entry whose file is missing, ...).
-Decoding happens later, in :mod:`s2i_lib.building`; a reader only looks at names.
+Decoding happens later, in :mod:`s2i_lib.data.building`; a reader only looks at names.
+A corpus that is not in the layout at all (no metadata, no label list) raises
+``FileNotFoundError`` or :class:`LayoutError` naming the file that is missing or wrong.
 
 Layouts (documented with examples in ``data/README.md``):
 
@@ -29,6 +31,12 @@ from ..course.profiles import INSTRUMENTS
 
 LAYOUTS = ("synthav", "vegas", "vggsound", "ucf101", "suburmp", "folder")
 _SIDE_FILES = {".txt", ".csv", ".json", ".jsonl", ".md", ".yaml", ".yml", ".pdf", ".html", ".log"}
+
+
+class LayoutError(ValueError):
+    """The corpus' description of its inputs is wrong: a label list without the columns
+    it needs, an input of an unknown kind, a pair without its image or sound.  The
+    builder records one that concerns a single input as that input's skip reason."""
 
 
 @dataclass
@@ -252,7 +260,7 @@ def read_folder(root: Path, labels: Optional[Sequence[str]] = None):
     with open(csv_path, newline="") as f:
         reader = csv.DictReader(f)
         if reader.fieldnames is None or "file" not in reader.fieldnames or "label" not in reader.fieldnames:
-            raise ValueError(f"{csv_path}: needs a header with at least the columns file,label "
+            raise LayoutError(f"{csv_path}: needs a header with at least the columns file,label "
                              f"(found {reader.fieldnames})")
         for lineno, row in enumerate(reader, 2):
             rel = (row.get("file") or "").strip()

@@ -1,33 +1,59 @@
 """Reading and writing audio-visual media: the only module that talks to PyAV and soundfile.
 
 Every notebook reaches media through these functions, so a clip from SynthAV and a clip
-from a real corpus take exactly the same path.  Frames come back as ``uint8`` arrays of
-shape ``(T, H, W, 3)`` with a presentation time for each, audio as ``float32`` of shape
-``(channels, samples)`` in [-1, 1].
+from a real corpus take exactly the same path (notebook 01 shows one).  Frames come back
+as ``uint8`` arrays of shape ``(T, H, W, 3)`` with a presentation time for each, audio as
+``float32`` of shape ``(channels, samples)`` in [-1, 1].
+
+**One time axis.**  Sound and picture are placed on the container's timeline from their
+timestamps (PTS x time base), never by counting samples from zero, so a clip whose audio
+stream starts later than its video (a trimmed upload, AAC priming, an edit list) still
+puts each sound with the picture shown at the same moment.  The convention:
+
+* ``t = 0`` is the earliest start of the clip's video and audio streams (the first
+  frame's or the first decoded sample's presentation time, whichever comes first);
+* ``frame_times`` are the frames' presentation times on that axis;
+* ``audio[:, i]`` plays at ``i / sample_rate``; a stream that starts late is padded with
+  silence before ``audio_start`` (a gap inside the stream is padded the same way), so
+  index and time always agree.  The builder (:mod:`s2i_lib.data.building`) uses only the
+  span where both streams play (:meth:`Timeline.span`) and never pairs that padding.
+
+**Decode only what is needed.**  :func:`read_video` decodes every frame (the clip
+explorer of notebook 01, short clips).  :func:`open_video` reads the timeline -- frame
+times from the packets, without decoding a picture, and the whole audio track -- and
+:meth:`Timeline.frames_at` then decodes once more, converting only the frames asked for,
+downscaled at decode (``short_side``).  A build of a minutes-long 720p clip holds a few
+hundred small images instead of thousands of full frames.
 
 Problems with a file (missing, empty, truncated, not decodable, no audio stream) raise
 :class:`MediaError`, whose message names the file and says what is wrong; the data
-builder catches it and records the reason instead of stopping.
+builder records the reason instead of stopping.
 """
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ..cache import atomic_write
 
 VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mkv", ".webm", ".avi", ".mov", ".mpg", ".mpeg", ".flv", ".ogv", ".3gp", ".ts")
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".opus")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+_CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm",
+                      ".avi": "avi", ".flv": "flv", ".ogv": "ogg", ".3gp": "3gp", ".ts": "mpegts",
+                      ".mpg": "mpeg", ".mpeg": "mpeg"}
+_AUDIO_TOLERANCE = 0.005   # seconds: timestamps of audio frames this close to contiguous are contiguous
 
 
 def _short(e: Exception) -> str:
     """An exception's message without the file name and errno that PyAV repeats."""
-    import re
     msg = str(e)
     msg = re.sub(r"\[Errno -?\d+\]\s*", "", msg)
     msg = re.sub(r":\s*'[^']*'\s*$", "", msg)
@@ -47,26 +73,74 @@ class MediaError(RuntimeError):
         super().__init__(msg)
 
 
+# ----------------------------------------------------------------------------- clips
 @dataclass
-class Clip:
-    """A decoded clip: frames and audio on one time axis (seconds from the start)."""
+class Timeline:
+    """A clip's frame times and audio on one time axis (seconds; see the module
+    docstring), without its pictures: :meth:`frames_at` decodes the ones asked for."""
     path: str
-    frames: np.ndarray            # (T, H, W, 3) uint8
-    frame_times: np.ndarray       # (T,) float64, seconds
+    frame_times: np.ndarray       # (T,) float64, presentation times in seconds
     fps: float
-    audio: Optional[np.ndarray]   # (C, N) float32, or None when the file has no audio
+    audio: Optional[np.ndarray]   # (C, N) float32 on the same axis, or None when the file has no audio
     sample_rate: int
-    duration: float
+    duration: float               # the end of the later-ending stream
+    audio_start: float = 0.0      # where the audio stream's first sample lies (silence before it)
+    origin: float = 0.0           # the container time of t = 0 (seconds)
 
     @property
     def num_frames(self) -> int:
-        return int(self.frames.shape[0])
+        return int(len(self.frame_times))
 
     def mono(self) -> np.ndarray:
         """The audio as one channel (mean of the channels), shape ``(N,)``."""
         if self.audio is None:
             raise MediaError(self.path, "no audio stream")
         return to_mono(self.audio)
+
+    def span(self) -> Tuple[float, float]:
+        """``(start, end)``: where both the picture and the sound play."""
+        starts, ends = [], []
+        if len(self.frame_times):
+            starts.append(float(self.frame_times[0]))
+            ends.append(float(self.frame_times[-1]) + (1.0 / self.fps if self.fps else 0.0))
+        if self.audio is not None:
+            starts.append(float(self.audio_start))
+            ends.append(self.audio.shape[-1] / self.sample_rate)
+        if not starts:
+            return 0.0, 0.0
+        return max(starts), max(max(starts), min(ends))
+
+    def frames_at(self, indices: Sequence[int], short_side: Optional[int] = None) -> np.ndarray:
+        """The frames ``indices`` (into :attr:`frame_times`) as ``(len(indices), H, W, 3)``
+        uint8, decoded in one pass over the video stream; only these frames are converted
+        to RGB, each scaled down at decode so that its shorter side is at most
+        ``short_side`` pixels (None keeps the full size)."""
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if idx.size and (idx.min() < 0 or idx.max() >= self.num_frames):
+            raise IndexError(f"{self.path}: frame indices must be in [0, {self.num_frames}), got {idx.min()}..{idx.max()}")
+        return _decode_at(self, self.frame_times[idx], short_side)
+
+    def load(self, short_side: Optional[int] = None) -> "Clip":
+        """Every frame in memory (at most ``short_side`` pixels on the shorter side)."""
+        frames = self.frames_at(np.arange(self.num_frames), short_side)
+        return Clip(**{**self.__dict__, "frames": frames})
+
+
+@dataclass
+class Clip(Timeline):
+    """A decoded clip: a :class:`Timeline` with every frame in memory."""
+    frames: Optional[np.ndarray] = None   # (T, H, W, 3) uint8
+
+    def frames_at(self, indices: Sequence[int], short_side: Optional[int] = None) -> np.ndarray:
+        sel = self.frames[np.asarray(indices, dtype=np.int64).reshape(-1)]
+        if short_side is None or not sel.size or min(sel.shape[1:3]) <= short_side:
+            return sel
+        return np.stack([shrink(f, short_side) for f in sel])
+
+    def load(self, short_side: Optional[int] = None) -> "Clip":
+        if short_side is None or self.frames is None or not self.frames.size or min(self.frames.shape[1:3]) <= short_side:
+            return self
+        return replace(self, frames=self.frames_at(np.arange(self.num_frames), short_side))
 
 
 def to_mono(audio: np.ndarray) -> np.ndarray:
@@ -87,6 +161,33 @@ def resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
     return resample_poly(audio, up, down, axis=-1).astype(np.float32)
 
 
+def _scaled_size(h: int, w: int, short_side: Optional[int]) -> Tuple[int, int]:
+    if not short_side or min(h, w) <= short_side:
+        return h, w
+    s = short_side / min(h, w)
+    return max(1, int(round(h * s))), max(1, int(round(w * s)))
+
+
+def _to_rgb(frame, short_side: Optional[int]) -> np.ndarray:
+    """A decoded PyAV video frame as RGB uint8, scaled down at conversion (area filter)."""
+    h, w = _scaled_size(frame.height, frame.width, short_side)
+    if (h, w) == (frame.height, frame.width):
+        return frame.to_ndarray(format="rgb24")
+    return frame.to_ndarray(format="rgb24", width=w, height=h, interpolation="AREA")
+
+
+def shrink(image: np.ndarray, short_side: int) -> np.ndarray:
+    """An RGB image scaled down (area filter, as at decode) so that its shorter side is at
+    most ``short_side``."""
+    import av
+    h, w = _scaled_size(image.shape[0], image.shape[1], short_side)
+    if (h, w) == image.shape[:2]:
+        return image
+    vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+    return vf.to_ndarray(format="rgb24", width=w, height=h, interpolation="AREA")
+
+
+# ----------------------------------------------------------------------------- reading
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise MediaError(path, "missing file")
@@ -117,7 +218,7 @@ def _audio_frame_to_array(frame) -> np.ndarray:
 
 
 def probe(path) -> dict:
-    """Container-level facts without decoding: streams, duration, rates."""
+    """Container-level facts without decoding: streams, duration, rates, start times."""
     import av
     path = Path(path)
     _check_file(path)
@@ -131,12 +232,12 @@ def probe(path) -> dict:
                 info["video"] = {"codec": vs.codec_context.name, "width": vs.codec_context.width,
                                  "height": vs.codec_context.height,
                                  "fps": float(vs.average_rate) if vs.average_rate else None,
-                                 "frames": vs.frames}
+                                 "frames": vs.frames, "start": _stream_start(vs)}
             if container.streams.audio:
                 a = container.streams.audio[0]
                 info["audio"] = {"codec": a.codec_context.name, "sample_rate": a.codec_context.sample_rate,
                                  "channels": a.codec_context.channels if hasattr(a.codec_context, "channels")
-                                 else len(a.codec_context.layout.channels)}
+                                 else len(a.codec_context.layout.channels), "start": _stream_start(a)}
             return info
     except MediaError:
         raise
@@ -144,121 +245,268 @@ def probe(path) -> dict:
         raise MediaError(path, "not decodable", _short(e)) from None
 
 
-def read_video(path, *, need_audio: bool = True, need_video: bool = True,
-               sample_rate: Optional[int] = None, max_seconds: Optional[float] = None) -> Clip:
-    """Decode a video file's frames and its first audio stream.
+def _stream_start(stream) -> Optional[float]:
+    if stream.start_time is None or stream.time_base is None:
+        return None
+    return float(stream.start_time * stream.time_base)
 
-    ``sample_rate`` resamples the audio; ``max_seconds`` stops decoding early.
-    Raises :class:`MediaError` for a missing/empty/corrupt file, for a file without a
-    video stream when ``need_video``, and without an audio stream when ``need_audio``.
-    """
+
+def _open(path: Path):
     import av
-    path = Path(path)
     _check_file(path)
     try:
-        container = av.open(str(path))
+        return av.open(str(path))
     except Exception as e:
         raise MediaError(path, "corrupt, truncated or not a media file", _short(e)) from None
+
+
+class _Scan:
+    """What one pass over a file collected, in container time (before placing on the axis)."""
+
+    def __init__(self):
+        self.video_times: List[float] = []       # container seconds, one per frame
+        self.frames: List[np.ndarray] = []        # RGB, when the pass decoded pictures
+        self.chunks: List[Tuple[Optional[float], np.ndarray]] = []   # (start, (C, n)) audio
+        self.sr_in: Optional[int] = None
+        self.fps = 0.0
+        self.has_video = self.has_audio = False
+        self.video_pts_missing = False
+
+
+def _frame_time(obj, k: int, fps: float) -> float:
+    """Presentation time of a packet or frame; without a timestamp, its rank at ``fps``."""
+    t = obj.pts * obj.time_base if obj.pts is not None and obj.time_base is not None else None
+    return float(t) if t is not None else (k / fps if fps else 0.0)
+
+
+def _scan(path: Path, *, video: str, short_side: Optional[int], max_seconds: Optional[float]) -> _Scan:
+    """Demux the first video and audio streams once.  Audio is always decoded.  ``video``
+    is ``"frames"`` (decode and keep every picture), ``"times"`` (decode, keep only the
+    times) or ``"packets"`` (the times of the packets, no decoding at all)."""
+    import av
+    container = _open(path)
+    sc = _Scan()
     try:
-        has_v = bool(container.streams.video)
-        has_a = bool(container.streams.audio)
-        if need_video and not has_v:
-            raise MediaError(path, "no video stream", "audio-only file" if has_a else "no streams")
-        if need_audio and not has_a:
-            raise MediaError(path, "no audio stream")
-        frames, times, chunks = [], [], []
-        sr_in = None
-        fps = 0.0
         streams = []
-        if has_v:
+        if container.streams.video:
             vs = container.streams.video[0]
             vs.thread_type = "AUTO"
-            fps = float(vs.average_rate) if vs.average_rate else 0.0
+            sc.has_video, sc.fps = True, float(vs.average_rate) if vs.average_rate else 0.0
             streams.append(vs)
-        if has_a:
+        if container.streams.audio:
             a_stream = container.streams.audio[0]
-            sr_in = a_stream.codec_context.sample_rate
+            sc.has_audio, sc.sr_in = True, a_stream.codec_context.sample_rate
             streams.append(a_stream)
-        try:
-            for packet in container.demux(*streams):
-                for frame in packet.decode():
-                    t = float(frame.time) if frame.time is not None else None
-                    if packet.stream.type == "video":
-                        if t is None:
-                            t = len(frames) / fps if fps else 0.0
-                        if max_seconds is not None and t >= max_seconds:
-                            continue
-                        frames.append(frame.to_ndarray(format="rgb24"))
-                        times.append(t)
-                    elif packet.stream.type == "audio":
-                        chunks.append(_audio_frame_to_array(frame))
-        except (av.error.InvalidDataError, av.error.EOFError, ValueError) as e:
-            # A truncated file: keep what decoded if it is substantial, else refuse.
-            if not frames and not chunks:
-                raise MediaError(path, "corrupt or truncated", _short(e)) from None
-        except av.error.FFmpegError as e:
-            raise MediaError(path, "not decodable", _short(e)) from None
+        if streams:
+            _demux(container, streams, sc, video, short_side, max_seconds)
+    except (av.error.InvalidDataError, av.error.EOFError, ValueError) as e:
+        # A truncated file: keep what decoded if there is any, else refuse.
+        if not sc.video_times and not sc.chunks:
+            raise MediaError(path, "corrupt or truncated", _short(e)) from None
+    except av.error.FFmpegError as e:
+        raise MediaError(path, "not decodable", _short(e)) from None
     finally:
         container.close()
+    return sc
 
-    if need_video and not frames:
+
+def _demux(container, streams, sc: _Scan, video: str, short_side, max_seconds) -> None:
+    first = None                     # the earliest container time seen, for max_seconds
+    for packet in container.demux(*streams):
+        is_video = packet.stream.type == "video"
+        if is_video and video == "packets":
+            if packet.size == 0:
+                continue
+            if packet.pts is None:
+                sc.video_pts_missing = True
+            t = _frame_time(packet, len(sc.video_times), sc.fps)
+            first = t if first is None else min(first, t)
+            if max_seconds is None or t - first < max_seconds:
+                sc.video_times.append(t)
+            continue
+        for frame in packet.decode():
+            if is_video:
+                t = _frame_time(frame, len(sc.video_times), sc.fps)
+                first = t if first is None else min(first, t)
+                if max_seconds is not None and t - first >= max_seconds:
+                    continue
+                sc.video_times.append(t)
+                if video == "frames":
+                    sc.frames.append(_to_rgb(frame, short_side))
+            else:
+                t = float(frame.time) if frame.time is not None else None
+                if t is not None:
+                    first = t if first is None else min(first, t)
+                sc.chunks.append((t, _audio_frame_to_array(frame)))
+
+
+def _place_audio(chunks, sr: int, origin: float) -> Tuple[np.ndarray, float]:
+    """Concatenate decoded audio frames at their timestamps on the axis whose zero is
+    ``origin``: silence before the first one and in gaps, overlaps trimmed."""
+    tol = int(_AUDIO_TOLERANCE * sr) + 1
+    pieces, pos, head = [], None, 0
+    for t, arr in chunks:
+        at = pos if t is None else int(round((t - origin) * sr))
+        if pos is None:
+            head = pos = max(0, at if at is not None else 0)
+        elif at - pos > tol:
+            pieces.append(np.zeros((arr.shape[0], at - pos), np.float32))
+            pos = at
+        elif pos - at > tol:
+            arr = arr[:, pos - at:]
+        if arr.shape[1]:
+            pieces.append(arr)
+            pos += arr.shape[1]
+    channels = chunks[0][1].shape[0]
+    audio = np.concatenate([np.zeros((channels, head), np.float32)] + pieces, axis=1)
+    return audio, head / sr
+
+
+def _timeline(path: Path, sc: _Scan, *, need_audio: bool, need_video: bool, sample_rate: Optional[int],
+              max_seconds: Optional[float]) -> Tuple[Timeline, np.ndarray]:
+    """Place a scan on one axis; returns the timeline and the order of its frames."""
+    if need_video and not sc.has_video:
+        raise MediaError(path, "no video stream", "audio-only file" if sc.has_audio else "no streams")
+    if need_audio and not sc.has_audio:
+        raise MediaError(path, "no audio stream")
+    if need_video and not sc.video_times:
         raise MediaError(path, "no decodable video frames", "corrupt or truncated")
-    audio = None
-    if chunks:
-        audio = np.concatenate(chunks, axis=1)
-        if max_seconds is not None:
-            audio = audio[:, : int(round(max_seconds * sr_in))]
-        if sample_rate is not None and sr_in != sample_rate:
-            audio = resample(audio, sr_in, sample_rate)
-            sr_in = sample_rate
-        audio = np.clip(audio, -1.0, 1.0).astype(np.float32)
-    elif need_audio:
+    if need_audio and not sc.chunks:
         raise MediaError(path, "no decodable audio", "corrupt or truncated")
+    starts = [min(sc.video_times)] if sc.video_times else []
+    audio_first = next((t for t, _ in sc.chunks if t is not None), None)
+    if audio_first is not None:
+        starts.append(audio_first)
+    origin = min(starts) if starts else 0.0
+    order = np.argsort(np.asarray(sc.video_times), kind="stable")
+    times = np.asarray(sc.video_times, dtype=np.float64)[order] - origin
+    fps = sc.fps
+    if not fps and len(times) > 1:
+        fps = 1.0 / float(np.median(np.diff(times)))
+    audio, audio_start, sr = None, 0.0, int(sc.sr_in or (sample_rate or 0))
+    if sc.chunks:
+        if audio_first is None and len(times):
+            sc.chunks[0] = (origin + float(times[0]), sc.chunks[0][1])   # no timestamps: start with the picture
+        audio, audio_start = _place_audio(sc.chunks, sc.sr_in, origin)
+        if max_seconds is not None:
+            audio = audio[:, : int(round(max_seconds * sc.sr_in))]
+        if sample_rate is not None and sc.sr_in != sample_rate:
+            audio, sr = resample(audio, sc.sr_in, sample_rate), int(sample_rate)
+        audio = np.clip(audio, -1.0, 1.0).astype(np.float32)
+    dur_v = float(times[-1] + 1.0 / fps) if len(times) and fps else (float(times[-1]) if len(times) else 0.0)
+    dur_a = audio.shape[1] / sr if audio is not None else 0.0
+    return Timeline(str(path), times, float(fps), audio, sr, max(dur_v, dur_a), float(audio_start),
+                    float(origin)), order
 
-    if frames:
-        order = np.argsort(np.asarray(times), kind="stable")
-        frame_arr = np.stack([frames[i] for i in order])
-        time_arr = np.asarray(times, dtype=np.float64)[order]
-        time_arr -= time_arr[0] if time_arr[0] < 0 else 0.0
-        if not fps and len(time_arr) > 1:
-            fps = 1.0 / float(np.median(np.diff(time_arr)))
-    else:
-        frame_arr = np.zeros((0, 0, 0, 3), np.uint8)
-        time_arr = np.zeros(0)
-    dur_v = float(time_arr[-1] + 1.0 / fps) if len(time_arr) and fps else 0.0
-    dur_a = audio.shape[1] / sr_in if audio is not None else 0.0
-    duration = max(dur_v, dur_a)
-    return Clip(str(path), frame_arr, time_arr, float(fps), audio, int(sr_in or (sample_rate or 0)), duration)
+
+def open_video(path, *, need_audio: bool = True, need_video: bool = True, sample_rate: Optional[int] = None,
+               max_seconds: Optional[float] = None) -> Timeline:
+    """A video's :class:`Timeline`: frame times (from the packets; no picture is decoded)
+    and the whole audio track, resampled to ``sample_rate``.  Decode frames with
+    :meth:`Timeline.frames_at`.  Raises :class:`MediaError` as :func:`read_video` does."""
+    path = Path(path)
+    sc = _scan(path, video="packets", short_side=None, max_seconds=max_seconds)
+    if sc.video_pts_missing:        # packets without timestamps: ask the decoder instead
+        sc = _scan(path, video="times", short_side=None, max_seconds=max_seconds)
+    tl, _ = _timeline(path, sc, need_audio=need_audio, need_video=need_video, sample_rate=sample_rate,
+                      max_seconds=max_seconds)
+    return tl
 
 
+def read_video(path, *, need_audio: bool = True, need_video: bool = True, sample_rate: Optional[int] = None,
+               max_seconds: Optional[float] = None, short_side: Optional[int] = None) -> Clip:
+    """Decode a video file's frames and its first audio stream into a :class:`Clip`.
+
+    Every frame is kept in memory (at most ``short_side`` pixels on the shorter side):
+    meant for short clips; a build uses :func:`open_video` and decodes only the frames it
+    pairs.  ``sample_rate`` resamples the audio; ``max_seconds`` stops early.  Raises
+    :class:`MediaError` for a missing/empty/corrupt file, for a file without a video
+    stream when ``need_video``, and without an audio stream when ``need_audio``.
+    """
+    path = Path(path)
+    sc = _scan(path, video="frames", short_side=short_side, max_seconds=max_seconds)
+    tl, order = _timeline(path, sc, need_audio=need_audio, need_video=need_video, sample_rate=sample_rate,
+                          max_seconds=max_seconds)
+    frames = np.stack([sc.frames[i] for i in order]) if sc.frames else np.zeros((0, 0, 0, 3), np.uint8)
+    return Clip(**{**tl.__dict__, "frames": frames})
+
+
+def _decode_at(tl: Timeline, wanted: np.ndarray, short_side: Optional[int]) -> np.ndarray:
+    """The frames on screen at the times ``wanted`` (timeline seconds), in that order."""
+    import av
+    path = Path(tl.path)
+    out: List[Optional[np.ndarray]] = [None] * len(wanted)
+    if not len(wanted):
+        return np.zeros((0, 0, 0, 3), np.uint8)
+    order = np.argsort(wanted, kind="stable")
+    eps = 0.25 / tl.fps if tl.fps else 1e-3
+    j, k, prev, prev_rgb, prev_t = 0, 0, None, None, None
+
+    def give(frame_rgb):
+        nonlocal j
+        out[order[j]] = frame_rgb
+        j += 1
+
+    container = _open(path)
+    try:
+        vs = container.streams.video[0]
+        vs.thread_type = "AUTO"
+        for frame in container.decode(vs):
+            t = _frame_time(frame, k, tl.fps) - tl.origin
+            k += 1
+            while j < len(order) and wanted[order[j]] < t - eps and prev is not None:
+                prev_rgb = prev_rgb if prev_rgb is not None else _to_rgb(prev, short_side)
+                give(prev_rgb)
+            if j == len(order):
+                break
+            prev, prev_rgb, prev_t = frame, None, t
+    except (av.error.InvalidDataError, av.error.EOFError, ValueError):
+        pass                          # truncated: what decoded is used, the rest refused below
+    except av.error.FFmpegError as e:
+        raise MediaError(path, "not decodable", _short(e)) from None
+    finally:
+        container.close()
+    while j < len(order):
+        if prev is None or wanted[order[j]] > prev_t + 1.5 / (tl.fps or 1.0):
+            raise MediaError(path, "corrupt or truncated",
+                             f"no decodable frame at {wanted[order[j]]:.3f} s")
+        prev_rgb = prev_rgb if prev_rgb is not None else _to_rgb(prev, short_side)
+        give(prev_rgb)
+    return np.stack(out)
+
+
+# ----------------------------------------------------------------------------- writing
 def write_video(path, frames: np.ndarray, fps: float, audio: Optional[np.ndarray] = None,
                 sample_rate: int = 22050, *, video_codec: Optional[str] = None,
                 audio_codec: Optional[str] = None, quality: int = 4) -> Path:
     """Write ``frames`` (T, H, W, 3 uint8) and optional ``audio`` ((C, N) or (N,) float in
-    [-1, 1]) into one container chosen by the file extension.
+    [-1, 1]) into one container chosen by the file extension.  Both streams start at 0.
 
     Default codecs by container: .mp4/.mov/.m4v -> mpeg4 + aac, .mkv -> mpeg4 + flac,
     .webm -> libvpx + libopus (when present), .avi -> mpeg4 + pcm_s16le.
-    The file is written to a temporary name and renamed, so a killed writer never
-    leaves a half file under the real name.
+    The file is written through :func:`s2i_lib.cache.atomic_write` (a unique temporary
+    name, then a rename), so a killed writer never leaves a half file under the real name.
     """
-    import av
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     ext = path.suffix.lower()
     defaults = {".mp4": ("mpeg4", "aac"), ".m4v": ("mpeg4", "aac"), ".mov": ("mpeg4", "aac"),
                 ".mkv": ("mpeg4", "flac"), ".avi": ("mpeg4", "pcm_s16le"),
                 ".webm": ("libvpx", "libopus")}
     vc_default, ac_default = defaults.get(ext, ("mpeg4", "aac"))
-    vcodec = video_codec or vc_default
-    acodec = audio_codec or ac_default
     frames = np.asarray(frames)
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"{path}: frames must be uint8 (T, H, W, 3), got {frames.dtype} {frames.shape}")
+    atomic_write(path, lambda tmp: _write_container(tmp, _CONTAINER_FORMATS.get(ext, "mp4"), frames, fps, audio,
+                                                    sample_rate, video_codec or vc_default,
+                                                    audio_codec or ac_default, quality))
+    return path
+
+
+def _write_container(tmp: Path, fmt: str, frames, fps, audio, sample_rate, vcodec, acodec, quality) -> None:
+    import av
     T, H, W, _ = frames.shape
-    tmp = path.with_name(path.stem + ".partial" + path.suffix)
     fps_frac = Fraction(fps).limit_denominator(1001)
-    with av.open(str(tmp), mode="w") as out:
+    with av.open(str(tmp), mode="w", format=fmt) as out:
         vs = out.add_stream(vcodec, rate=fps_frac)
         vs.width, vs.height = W, H
         vs.pix_fmt = "yuvj420p" if vcodec == "mjpeg" else "yuv420p"
@@ -270,8 +518,7 @@ def write_video(path, frames: np.ndarray, fps: float, audio: Optional[np.ndarray
             audio = np.asarray(audio, dtype=np.float32)
             if audio.ndim == 1:
                 audio = audio[None, :]
-            channels = audio.shape[0]
-            layout = "mono" if channels == 1 else "stereo"
+            layout = "mono" if audio.shape[0] == 1 else "stereo"
             if acodec == "libopus" and int(sample_rate) not in (8000, 12000, 16000, 24000, 48000):
                 audio = resample(audio, int(sample_rate), 48000)   # Opus only takes these rates
                 sample_rate = 48000
@@ -284,8 +531,6 @@ def write_video(path, frames: np.ndarray, fps: float, audio: Optional[np.ndarray
             out.mux(packet)
         if as_ is not None:
             _encode_audio(out, as_, audio, int(sample_rate))
-    os.replace(tmp, path)
-    return path
 
 
 def _encode_audio(out, stream, audio: np.ndarray, sample_rate: int) -> None:
@@ -324,7 +569,7 @@ def _encode_audio(out, stream, audio: np.ndarray, sample_rate: int) -> None:
 
 def read_audio(path, sample_rate: Optional[int] = None) -> tuple[np.ndarray, int]:
     """Read an audio file as float32 (C, N) and its rate; wav/flac/ogg via soundfile, other
-    formats through PyAV."""
+    formats through PyAV (placed on the stream's timeline as :func:`read_video` does)."""
     path = Path(path)
     _check_file(path)
     try:
@@ -332,11 +577,8 @@ def read_audio(path, sample_rate: Optional[int] = None) -> tuple[np.ndarray, int
         data, sr = sf.read(str(path), dtype="float32", always_2d=True)
         audio = data.T
     except Exception:
-        try:
-            clip = read_video(path, need_video=False, need_audio=True)
-        except MediaError:
-            raise
-        audio, sr = clip.audio, clip.sample_rate
+        tl = open_video(path, need_video=False, need_audio=True)
+        audio, sr = tl.audio, tl.sample_rate
     if audio.size == 0:
         raise MediaError(path, "empty audio", "no samples")
     if sample_rate is not None and sr != sample_rate:
@@ -348,14 +590,10 @@ def read_audio(path, sample_rate: Optional[int] = None) -> tuple[np.ndarray, int
 def write_audio(path, audio: np.ndarray, sample_rate: int) -> Path:
     """Write float audio ((C, N) or (N,)) as 16-bit PCM wav, atomically."""
     import soundfile as sf
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     audio = np.asarray(audio, dtype=np.float32)
-    data = audio.T if audio.ndim == 2 else audio
-    tmp = path.with_name(path.stem + ".partial" + path.suffix)
-    sf.write(str(tmp), np.clip(data, -1, 1), int(sample_rate), subtype="PCM_16", format="WAV")
-    os.replace(tmp, path)
-    return path
+    data = np.clip(audio.T if audio.ndim == 2 else audio, -1, 1)
+    return atomic_write(path, lambda tmp: sf.write(str(tmp), data, int(sample_rate), subtype="PCM_16",
+                                                   format="WAV"))
 
 
 def read_image(path) -> np.ndarray:
@@ -383,10 +621,10 @@ def resize_square(image: np.ndarray, size: int) -> np.ndarray:
 
 
 def write_image(path, image: np.ndarray) -> Path:
+    """Write an RGB image (PNG for ``.png``, else the format its extension names), atomically."""
     from PIL import Image
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".partial" + path.suffix)
-    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(tmp, format="PNG" if path.suffix.lower() == ".png" else None)
-    os.replace(tmp, path)
-    return path
+    ext = path.suffix.lower().lstrip(".")
+    fmt = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "bmp": "BMP", "webp": "WEBP"}.get(ext, "PNG")
+    img = Image.fromarray(np.asarray(image, dtype=np.uint8))
+    return atomic_write(path, lambda tmp: img.save(tmp, format=fmt))

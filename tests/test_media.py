@@ -109,3 +109,67 @@ def test_resize_square_center_crops():
     img[:, :40] = 255  # a stripe that the centre crop removes
     out = avio.resize_square(img, 64)
     assert out.shape == (64, 64, 3) and out.max() == 0
+
+
+# ----------------------------------------------------------------------------- one time axis
+def _write_offset_clip(path, vcodec, acodec, *, audio_start=0.5, video_start=0.0, event=(1.6, 2.4),
+                       seconds=3.0, fps=25, sr=48000):
+    """A clip written with PyAV directly (not with media.write_video), whose picture turns
+    white and whose sound plays a 1 kHz tone during ``event`` (presentation times), with
+    the audio stream starting at ``audio_start`` s and the video stream at ``video_start`` s."""
+    import av
+    from fractions import Fraction
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream(vcodec, rate=fps)
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
+        a_s = out.add_stream(acodec, rate=sr, layout="mono")
+        first = int(round(video_start * fps))
+        for i in range(first, int(round(seconds * fps))):
+            lit = event[0] - 1e-9 <= i / fps < event[1] - 1e-9
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 255 if lit else 0, np.uint8), format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, fps)
+            for p in vs.encode(f):
+                out.mux(p)
+        for p in vs.encode():
+            out.mux(p)
+        t = np.arange(int(round((seconds - audio_start) * sr))) / sr + audio_start
+        x = np.where((t >= event[0]) & (t < event[1]), 0.8 * np.sin(2 * np.pi * 1000 * t), 0.0).astype(np.float32)
+        fs = a_s.codec_context.frame_size or 1024
+        fmt = a_s.codec_context.format.name
+        for s in range(0, len(x), fs):
+            chunk = np.zeros(fs, np.float32)
+            chunk[: len(x[s:s + fs])] = x[s:s + fs]
+            data = (chunk * 32767).astype(np.int16)[None] if fmt.startswith("s16") else chunk[None]
+            fr = av.AudioFrame.from_ndarray(data, format=fmt, layout="mono")
+            fr.sample_rate, fr.pts, fr.time_base = sr, int(round(audio_start * sr)) + s, Fraction(1, sr)
+            for p in a_s.encode(fr):
+                out.mux(p)
+        for p in a_s.encode():
+            out.mux(p)
+    return path
+
+
+OFFSET_CASES = [(".mp4", "libx264", "aac", 0.5, 0.0), (".mkv", "libvpx-vp9", "libopus", 0.5, 0.0),
+                (".webm", "libvpx", "libopus", 0.5, 0.0), (".mkv", "mpeg4", "flac", 0.0, 0.4)]
+
+
+@pytest.mark.parametrize("ext,vcodec,acodec,audio_start,video_start", OFFSET_CASES)
+def test_sound_and_picture_share_one_time_axis(tmp_path, ext, vcodec, acodec, audio_start, video_start):
+    p = _write_offset_clip(tmp_path / f"late{ext}", vcodec, acodec, audio_start=audio_start, video_start=video_start)
+    clip = avio.read_video(p, sample_rate=22050)
+    mono = clip.mono()
+    heard = np.flatnonzero(np.abs(mono) > 0.1)[0] / clip.sample_rate
+    seen = clip.frame_times[np.flatnonzero(clip.frames.mean(axis=(1, 2, 3)) > 128)[0]]
+    assert abs(heard - seen) <= 1 / clip.fps, f"tone heard at {heard:.3f} s, white frame shown at {seen:.3f} s"
+    assert abs(heard - 1.6) <= 1 / clip.fps
+    # the convention: t = 0 is the earliest stream start; the late stream starts where it starts
+    assert min(clip.frame_times[0], clip.audio_start) == pytest.approx(0.0, abs=1e-3)
+    assert clip.frame_times[0] == pytest.approx(video_start, abs=1e-3)
+    assert clip.audio_start == pytest.approx(audio_start, abs=0.03)
+    # the lazy reader places both streams the same way and decodes only the frames asked for
+    tl = avio.open_video(p, sample_rate=22050)
+    np.testing.assert_allclose(tl.frame_times, clip.frame_times)
+    np.testing.assert_array_equal(tl.audio, clip.audio)
+    k = int(np.searchsorted(tl.frame_times, seen - 1e-6))
+    two = tl.frames_at([k - 1, k])
+    assert two.shape == (2, 48, 64, 3) and two[0].mean() < 40 and two[1].mean() > 215
