@@ -14,3 +14,6 @@ from .scores import (inception_score, feature_stats, frechet_from_stats, frechet
     mmd2_unbiased, kernel_inception_distance, class_accuracy, topk_overlap, recall_at_k, diversity, FD_BIAS_NOTE)
 from . import report                 # the module: report.report(G, cond, labels, judge, ...)
 from .report import evaluate, Report
+from . import verdicts
+from .verdicts import PaperRow, paper_table, claim_verdict, reference_check
+from .probes import read_probe
