@@ -1,6 +1,7 @@
 """Tests of the SynthAV generator: determinism, metadata that agrees with the content
-(loudness, size, silence, off-screen, pose), real files on disk in every layout, and
-classes that are learnable but not trivially so."""
+(loudness, size, silence, off-screen, pose), real files on disk in every layout, classes
+that are learnable but not trivially so, the registry of class definitions, and the
+corpus cache (keyed by everything that determines a corpus)."""
 from __future__ import annotations
 
 import csv
@@ -12,9 +13,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from s2i_lib.data import media as avio
-from s2i_lib.synthav import corpus as sv
+from s2i_lib import cache
+from s2i_lib import synthav as sv
 from s2i_lib.course.profiles import INSTRUMENTS, SCENE_CLASSES, SynthAVSize, get_profile
+from s2i_lib.data import media as avio
+from s2i_lib.data.building import dbfs
+from s2i_lib.synthav import registry, scenes_home, scenes_outdoors
+from s2i_lib.synthav.canvas import Canvas
+from s2i_lib.synthav.defects import build_timeline
+from s2i_lib.synthav.environments import plan_environment
+from s2i_lib.synthav.kinds import ObjectPlan, Placement, PlayerPlan
+from s2i_lib.synthav.players import draw_player, instrument_sound, plan_player
+from s2i_lib.synthav.plans import plan_clip
+from s2i_lib.synthav.render import render_audio
 
 TINY = SynthAVSize(clips_per_class=4, clip_seconds=2.0, fps=4, frame_size=32)
 CLEAN = replace(TINY, defect_rate=0.0)
@@ -104,7 +115,7 @@ def test_timeline_covers_the_clip_and_matches_the_defects():
 
 
 def test_truth_at_and_pair_truth():
-    m = {"label": "dog", "duration": 4.0, "timeline": sv._build_timeline(4.0, "dog", [
+    m = {"label": "dog", "duration": 4.0, "timeline": build_timeline(4.0, "dog", [
         {"type": "silent", "start": 1.0, "end": 2.0},
         {"type": "wrong_class", "start": 2.5, "end": 4.0, "shown_label": "piano"}])}
     assert sv.truth_at(m, 0.5) == {"audible": True, "source_visible": True, "shown_label": "dog"}
@@ -127,7 +138,7 @@ def test_louder_means_larger(suite, label):
         frames, audio, meta = sv.generate_clip(suite, label, i, CLEAN, seed=0)
         masks = sv.object_masks(suite, label, i, CLEAN, seed=0)
         dist.append(meta["distance"])
-        level.append(sv.dbfs(audio))
+        level.append(dbfs(audio))
         area.append(masks.mean())
     assert spearman(dist, level) < -0.9
     assert spearman(dist, area) < -0.8
@@ -142,13 +153,13 @@ def test_silent_stretches_are_quiet_and_sounding_chunks_are_loud():
                 _, audio, meta = sv.generate_clip(suite, label, i, TINY, seed=0)
                 for d in meta["defects"]:
                     if d["type"] == "silent":
-                        assert sv.dbfs(audio[int(d["start"] * SR):int(d["end"] * SR)]) <= -45
+                        assert dbfs(audio[int(d["start"] * SR):int(d["end"] * SR)]) <= -45
                         checked_silent += 1
                 for k in range(int(meta["duration"] / 0.5)):
                     a, b = 0.5 * k, 0.5 * (k + 1)
                     noisy = any(d["type"] == "noise" and d["start"] < b and d["end"] > a for d in meta["defects"])
                     if sv.pair_truth(meta, a, b, a)["audible_fraction"] == 1.0 and not noisy:
-                        assert sv.dbfs(audio[int(a * SR):int(b * SR)]) > -42, (meta["clip_id"], a)
+                        assert dbfs(audio[int(a * SR):int(b * SR)]) > -42, (meta["clip_id"], a)
                         checked_loud += 1
     assert checked_silent >= 15 and checked_loud >= 60
 
@@ -157,11 +168,11 @@ def test_noise_defect_has_the_recorded_snr():
     found = 0
     for label in ("waterfall", "piano", "soccer"):
         for i in _find("scenes", label, TINY, lambda m: any(d["type"] == "noise" for d in m["defects"]), 40)[:2]:
-            plan = sv._plan_clip("scenes", label, i, TINY, 0)
-            noisy = sv._render_audio(plan).astype(np.float64)
-            plan = sv._plan_clip("scenes", label, i, TINY, 0)
-            plan["meta"] = dict(plan["meta"], defects=[d for d in plan["meta"]["defects"] if d["type"] != "noise"])
-            clean = sv._render_audio(plan).astype(np.float64)
+            plan = plan_clip("scenes", label, i, TINY, 0)
+            noisy = render_audio(plan).astype(np.float64)
+            plan = plan_clip("scenes", label, i, TINY, 0)
+            plan.meta = dict(plan.meta, defects=[d for d in plan.meta["defects"] if d["type"] != "noise"])
+            clean = render_audio(plan).astype(np.float64)
             d = next(d for d in sv.clip_metadata("scenes", label, i, TINY, 0)["defects"] if d["type"] == "noise")
             a, b = int((d["start"] + 0.05) * SR), int((d["end"] - 0.05) * SR)
             s_pow = np.mean(clean ** 2)                       # the clip's own source, whole clip
@@ -276,7 +287,7 @@ def scene_features():
             pix.append(img.reshape(8, 4, 8, 4, 3).mean((1, 3)).ravel())
             colour.append(img.reshape(-1, 3).mean(0))
             spec.append(_band_spectrum(audio))
-            level.append([sv.dbfs(audio)])
+            level.append([dbfs(audio)])
             y.append(c)
             train.append(i < n_train)
     return {k: np.asarray(v) for k, v in dict(pix=pix, colour=colour, spec=spec, level=level, y=y, train=train).items()}
@@ -375,18 +386,133 @@ def test_worker_count_does_not_change_the_corpus(tmp_path):
         assert np.array_equal(ca.frames, cb.frames) and np.array_equal(ca.audio, cb.audio)
 
 
-def test_ensure_corpus_caches_by_version(tmp_path):
-    root = sv.ensure_corpus(tmp_path, "performances", "smoke", seed=0, workers=1, progress=False)
-    assert root == tmp_path / "synthav" / "performances-smoke-seed0" == sv.corpus_dir(tmp_path, "performances", "smoke", 0)
-    info_path = root / "corpus.json"
-    t0 = info_path.stat().st_mtime_ns
-    assert sv.ensure_corpus(tmp_path, "performances", "smoke", seed=0, workers=1, progress=False) == root
-    assert info_path.stat().st_mtime_ns == t0
-    info = json.loads(info_path.read_text())
-    info["generator_version"] = "0.0.0-old"
-    info_path.write_text(json.dumps(info))
-    sv.ensure_corpus(tmp_path, "performances", "smoke", seed=0, workers=1, progress=False)
-    assert json.loads(info_path.read_text())["generator_version"] == sv.GENERATOR_VERSION
+def _tiny_profile(clips=2):
+    """The smoke profile with a tiny performances suite (two classes, 1 s clips)."""
+    prof = get_profile("smoke")
+    return replace(prof, performances=replace(prof.performances, classes=("cello", "flute"), clips_per_class=clips,
+                                              clip_seconds=1.0, frame_size=32))
+
+
+def _ensure(tmp_path, prof):
+    return sv.ensure_corpus(tmp_path, "performances", prof, seed=0, workers=1, progress=False)
+
+
+def test_ensure_corpus_caches_by_key(tmp_path):
+    prof = _tiny_profile()
+    root = _ensure(tmp_path, prof)
+    assert root == tmp_path / "synthav" / "performances-smoke-seed0" == sv.corpus_dir(tmp_path, "performances", prof, 0)
+    stored = json.loads((root / "synthav_key.json").read_text())
+    wanted = sv.corpus_description("performances", prof.performances, 0)
+    assert stored["description"] == wanted and stored["key"] == cache.cache_key(wanted)
+    assert wanted["generator_version"] == sv.GENERATOR_VERSION
+    assert wanted["class_versions"] == {"cello": "1", "flute": "1"} and wanted["size"]["clips_per_class"] == 2
+    t0 = (root / "corpus.json").stat().st_mtime_ns
+    assert _ensure(tmp_path, prof) == root
+    assert (root / "corpus.json").stat().st_mtime_ns == t0          # reused, nothing rewritten
+    # a corpus made by another generator version is generated again from scratch
+    stale = root / "videos" / "cello" / "left_by_the_old_corpus.mp4"
+    stale.write_bytes(b"")
+    stored["description"]["generator_version"] = "0.0.0-old"
+    (root / "synthav_key.json").write_text(json.dumps(stored))
+    assert _ensure(tmp_path, prof) == root
+    assert not stale.exists()
+    assert json.loads((root / "synthav_key.json").read_text())["description"] == wanted
+    # so is a folder without a key (made before keys existed, or by hand)
+    (root / "synthav_key.json").unlink()
+    stale.write_bytes(b"")
+    _ensure(tmp_path, prof)
+    assert not stale.exists() and (root / "synthav_key.json").exists()
+
+
+def test_ensure_corpus_regenerates_when_the_size_changes(tmp_path):
+    # the old ensure_corpus handed back the 3-clip corpus here (it checked version, suite and seed only)
+    root = _ensure(tmp_path, _tiny_profile(clips=3))
+    assert len(sv.load_metadata(root)) == 6
+    again = _ensure(tmp_path, _tiny_profile(clips=2))
+    metas = sv.load_metadata(again)
+    assert len(metas) == 4, f"asked for 2 clips per class, got the old corpus of {len(metas)} clips"
+    assert json.loads((again / "corpus.json").read_text())["size"]["clips_per_class"] == 2
+    videos = sorted(p.relative_to(again).as_posix() for p in again.rglob("*.mp4"))
+    assert videos == sorted(m["file"] for m in metas)      # no clip of the old corpus left behind
+    # another frame size or defect rate is another corpus too
+    prof = _tiny_profile()
+    for other in (replace(prof.performances, frame_size=48), replace(prof.performances, defect_rate=0.0)):
+        root = _ensure(tmp_path, replace(prof, performances=other))
+        assert json.loads((root / "corpus.json").read_text())["size"] == json.loads(
+            json.dumps(sv.corpus_description("performances", other, 0)["size"]))
+
+
+def test_a_changed_class_version_regenerates_the_corpora_holding_it(tmp_path, monkeypatch):
+    prof = _tiny_profile()
+    root = _ensure(tmp_path, prof)
+    t0 = (root / "corpus.json").stat().st_mtime_ns
+    tuba = registry.INSTRUMENT_DEFS["tuba"]
+    monkeypatch.setitem(registry.INSTRUMENT_DEFS, "tuba", replace(tuba, version="2"))
+    _ensure(tmp_path, prof)                                   # the corpus holds no tuba: reused
+    assert (root / "corpus.json").stat().st_mtime_ns == t0
+    stale = root / "videos" / "cello" / "left_by_the_old_corpus.mp4"
+    stale.write_bytes(b"")
+    cello = registry.INSTRUMENT_DEFS["cello"]
+    monkeypatch.setitem(registry.INSTRUMENT_DEFS, "cello", replace(cello, version="2"))
+    _ensure(tmp_path, prof)
+    assert not stale.exists()
+    assert json.loads((root / "synthav_key.json").read_text())["description"]["class_versions"]["cello"] == "2"
+
+
+def test_generate_corpus_refuses_to_mix_two_corpora_in_one_folder(tmp_path):
+    kw = dict(classes=["cello"], workers=1, progress=False)
+    out = sv.generate_corpus("performances", CLEAN, out=tmp_path / "c", clips_per_class=1, **kw)
+    with pytest.raises(sv.CorpusMismatchError, match=r"size.clips_per_class: 1 there, 2 asked"):
+        sv.generate_corpus("performances", CLEAN, out=out, clips_per_class=2, **kw)
+    assert len(sv.load_metadata(out)) == 1
+    sv.generate_corpus("performances", CLEAN, out=out, clips_per_class=1, **kw)   # the same corpus: fine
+
+
+# ----------------------------------------------------------------------------- one definition per class
+def test_the_registry_holds_exactly_the_profile_classes():
+    assert list(registry.SCENE_DEFS) == list(SCENE_CLASSES)
+    assert list(registry.INSTRUMENT_DEFS) == list(INSTRUMENTS)
+    defs = scenes_home.CLASSES + scenes_outdoors.CLASSES
+    with pytest.raises(ImportError, match=r"listed but not defined: \['cat'\]"):
+        registry._by_name(defs, SCENE_CLASSES + ("cat",), "scene class", "SCENE_CLASSES")
+    with pytest.raises(ImportError, match=r"defined but not listed: \['dog'\]"):
+        registry._by_name(defs, SCENE_CLASSES[1:], "scene class", "SCENE_CLASSES")
+    with pytest.raises(ImportError, match="'dog' is defined twice"):
+        registry._by_name(defs + defs[:1], SCENE_CLASSES, "scene class", "SCENE_CLASSES")
+    assert sv.ENV_OF["speedboat"] == ("lake",) and sv.MULTI_PARTNERS["plane"] == ()
+    assert sv.INSTRUMENT_SPECS["clarinet"]["odd"] < 0.1 and sv.INSTRUMENT_SPECS["cello"]["family"] == "string"
+
+
+@pytest.mark.parametrize("label", SCENE_CLASSES)
+def test_a_scene_class_definition_plans_sounds_and_draws(label):
+    d = registry.SCENE_DEFS[label]
+    rng = np.random.default_rng(0)
+    env = plan_environment(d.environments[0], rng)
+    plan = d.plan(rng, Placement(label, 0.5, 1, 1.7), 2.0, env)
+    assert isinstance(plan, ObjectPlan) and type(plan) is not ObjectPlan
+    assert (plan.label, plan.scale, plan.facing, plan.distance) == (label, 0.5, 1, 1.7)
+    sound = d.sound(plan, rng, 22050, 22050)
+    assert sound.shape == (22050,) and np.std(sound) > 0
+    cv = Canvas(64, 64, 64)
+    cv.obj = True
+    d.draw(cv, plan, 1.0, 2.0)
+    assert 0.01 < cv.mask.mean() < 0.6                     # the object is drawn, and marked as the source
+
+
+@pytest.mark.parametrize("label", INSTRUMENTS)
+def test_an_instrument_definition_sounds_and_draws_with_the_player(label, monkeypatch):
+    d = registry.INSTRUMENT_DEFS[label]
+    rng = np.random.default_rng(0)
+    plan = plan_player(label, rng, 2.0, 1.2, plan_environment("hall", rng))
+    assert isinstance(plan, PlayerPlan) and plan.label == label and plan.timbre is d.timbre
+    assert np.std(instrument_sound(plan, rng, 44100, 22050)) > 0
+    full, bare = Canvas(64, 64, 64), Canvas(64, 64, 64)
+    full.obj = bare.obj = True
+    draw_player(full, plan, 0.3)
+    monkeypatch.setitem(registry.INSTRUMENT_DEFS, label, replace(d, draw=lambda cv, hold, pose: None))
+    draw_player(bare, plan, 0.3)
+    assert bare.mask.sum() > 50                              # the player alone
+    assert full.mask.sum() > bare.mask.sum() + 20            # plus the instrument its definition draws
 
 
 def _truth(root):
