@@ -9,6 +9,7 @@ executed copy holds more than ``MAX_PROGRESS_LINES`` lines of progress output (n
 progress bars in a saved notebook).  A new notebook joins by being added to the folder.
 """
 import json
+import os
 import re
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from s2i_lib.course.execution import execute, list_notebooks
+from s2i_lib.course.execution import KERNEL_ENV, execute, list_notebooks
 from s2i_lib.course.progress import is_progress_line
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,5 +101,5 @@ def test_notebook_executes_and_reexecutes_identically(nb):
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
                         "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"),
                         "--rootdir", str(executed.parent), str(executed)],
-                       capture_output=True, text=True, cwd=str(executed.parent))
+                       capture_output=True, text=True, cwd=str(executed.parent), env={**os.environ, **KERNEL_ENV})
     assert r.returncode == 0, f"nbval re-execution of {executed} differs:\n{r.stdout[-6000:]}\n{r.stderr[-2000:]}"
