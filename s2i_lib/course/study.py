@@ -1,8 +1,8 @@
 """Human evaluation of generated images: the two studies of Wan et al. (2019).
 
-Wan, Chuang, Hsu and Hsieh (2019), "Towards audio to scene image synthesis using
-generative adversarial network", judged their generators with people as well as with
-numbers:
+Wan, Chuang & Lee (2019), "Towards Audio to Scene Image Synthesis using Generative
+Adversarial Network" (IEEE ICASSP; :func:`s2i_lib.course.references.reference`
+``("wan2019")``), judged their generators with people as well as with numbers:
 
 - **Rating study (their Table 5).**  A rater hears a test sound, sees the image a model
   generated from it and gives a score from 1 (unreal, or unrelated to the sound) to 5
