@@ -98,6 +98,19 @@ class GANSize:
     ladder_n_d: int = 1             # D and G steps per iteration of the ladder runs (Wan et al.: 1 and 5;
     ladder_n_g: int = 1             # the course uses 1 and 1 and compares the ratios separately)
 
+    def gan_config(self, steps: int, seed: int = 0, **overrides):
+        """The :class:`s2i_lib.train.GANConfig` of a GAN run of this profile: ``steps``
+        iterations at the profile's batch size, learning rate (the same for G and D), betas
+        and EMA decay; a log row every tenth of the run, sample grids every fifth, a
+        checkpoint every quarter.  ``overrides`` sets any other field (the loss, the wrong
+        pairs, D:G steps, evaluation); this is the one path from a profile to a GAN run."""
+        from ..train import GANConfig
+        settings = dict(steps=int(steps), seed=int(seed), batch_size=self.batch_size, lr_g=self.lr, lr_d=self.lr,
+                        betas=self.betas, ema=self.ema, log_every=max(1, steps // 10),
+                        sample_every=max(1, steps // 5), checkpoint_every=max(1, steps // 4))
+        settings.update(overrides)
+        return GANConfig(**settings)
+
 
 @dataclass(frozen=True)
 class Profile:
