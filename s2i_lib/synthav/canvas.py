@@ -3,7 +3,8 @@
 :class:`Canvas` paints filled shapes (rectangles, ellipses, polygons, thick lines,
 textures) in normalised coordinates on a float RGB image, and keeps a mask of the pixels
 of the sounding object, which is how :func:`~s2i_lib.synthav.render.object_masks` knows
-the object's true size on screen (notebook 01 checks size against loudness with it).
+the object's true size on screen (the truth behind "louder sound, bigger object", the
+attribute notebook 04 measures).
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The fixed numbers of SynthAV: its version, suites, layouts, defect types, and the physical
 constants that tie sound to picture (size and loudness at a distance, reference levels).
 
-Notebook 01 (building pairs and truth) uses these to explain what the metadata means;
-notebook 02 (cleaning) scores against the defects they name.
+The defects named here are what notebook 01 (building pairs and truth) measures frame
+selection and the loudness filter against, and what notebook 02 (cleaning) removes.
 """
 from __future__ import annotations
 

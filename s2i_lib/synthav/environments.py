@@ -2,12 +2,13 @@
 
 Each environment (``indoor``, ``yard``, ``sky``, ``lake``, ``falls``, ``pitch``,
 ``diamond``, ``hall``) has a planner that draws its random look into an :class:`EnvPlan`
-(horizon, colours, clutter switches) and a drawer that paints its background (sky, ground,
-clutter) on a :class:`~s2i_lib.synthav.canvas.Canvas`.  Each also has an off-screen view
-(:data:`OFFSCREEN_VIEW`: a wall, bushes, clouds, the inside of a boat, ...), the picture of
-an ``offscreen`` defect, Wan et al.'s boat-interior case that notebook 02 (cleaning) sets
-out to remove.  Which class appears in which environment is part of the class definition
-(``SceneClass.environments``).  To add an environment: a planner in :data:`PLANNERS`, a
+(horizon, colours, clutter switches) and a drawer that paints its background (sky,
+ground, clutter) on a :class:`~s2i_lib.synthav.canvas.Canvas`. Each also has an
+off-screen view (:data:`OFFSCREEN_VIEW`: a wall, bushes, clouds, the inside of a boat,
+...), the picture of an ``offscreen`` defect: Wan et al.'s boat-interior case, which
+notebook 01 (building pairs and truth) shows and notebook 02 (cleaning) removes. Which
+class appears in which environment is part of the class definition
+(``SceneClass.environments``). To add an environment: a planner in :data:`PLANNERS`, a
 drawer in :data:`DRAWERS` and a view in :data:`OFFSCREEN_VIEW` / :data:`VIEWS`.
 """
 from __future__ import annotations

@@ -4,10 +4,10 @@ Each :class:`~s2i_lib.synthav.kinds.InstrumentClass` holds the instrument's timb
 (harmonic profile, attack, vibrato, breath), its colour, the player's height and posture,
 and the drawing of the instrument in the player's hands, where the note being played sets
 the pose (bow angle, hand or slide position, how high the instrument is raised): the
-ground truth of pose-oriented generation.  The player, the melody and the synthesis are
-shared by all instruments (:mod:`s2i_lib.synthav.players`).  To add an instrument, add
-its definition to :data:`CLASSES` (drawing it with an existing family function or a new
-one) and its name to ``INSTRUMENTS`` in :mod:`s2i_lib.course.profiles`.
+ground truth of pose-oriented generation (notebook 03). The player, the melody and the
+synthesis are shared by all instruments (:mod:`s2i_lib.synthav.players`). To add an
+instrument, add its definition to :data:`CLASSES` (drawing it with an existing family
+function or a new one) and its name to ``INSTRUMENTS`` in :mod:`s2i_lib.course.profiles`.
 """
 from __future__ import annotations
 

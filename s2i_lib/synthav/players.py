@@ -6,7 +6,7 @@ A player's clip is planned by :func:`plan_player` (place, facing, the melody fro
 :class:`~s2i_lib.synthav.kinds.Timbre`: harmonics, formants, attack, vibrato, breath)
 and drawn by :func:`draw_player` (a person, then the instrument's own drawing in their
 hands).  The note played sets the pose (:func:`pose_of_pitch`), which is how
-pose-oriented generation gets a ground truth (notebook 01 shows it).
+pose-oriented generation (notebook 03) gets a ground truth.
 """
 from __future__ import annotations
 

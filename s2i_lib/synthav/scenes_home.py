@@ -1,10 +1,11 @@
-"""Scene classes at home: dog, drum, guitar, piano (filmed in a room, the dog also in a yard).
+"""Scene classes at home: dog, drum, guitar, piano (filmed in a room, the dog also in a
+yard).
 
 Each class is one :class:`~s2i_lib.synthav.kinds.SceneClass` below: its plan dataclass,
 its planner (the random choices of a clip: place, colours, event times), its sound model
 and its drawing, which read the same plan so that what is heard is what is shown (a bark
-opens the mouth, a drum hit flashes the head).  To add a class here, write the four
-parts, add its definition to :data:`CLASSES` and its name to ``SCENE_CLASSES`` in
+opens the mouth, a drum hit flashes the head). To add a class here, write the four parts,
+add its definition to :data:`CLASSES` and its name to ``SCENE_CLASSES`` in
 :mod:`s2i_lib.course.profiles`.
 """
 from __future__ import annotations

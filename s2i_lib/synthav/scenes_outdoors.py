@@ -1,12 +1,12 @@
 """Scene classes outdoors: plane, speedboat, waterfall, soccer, baseball.
 
 Each class is one :class:`~s2i_lib.synthav.kinds.SceneClass` below: its plan dataclass,
-its planner, its sound model and its drawing, reading the same plan (the plane is loudest
-where it is drawn closest, each kick moves the ball, each crack swings the bat).  The
+its planner, its sound model and its drawing, reading the same plan (each kick thumps and
+moves the ball, each crack of the bat is a swing). The
 speedboat's ``offscreen`` view, the inside of the boat, is Wan et al.'s example of a
-frame that shows no sounding object (notebook 02, cleaning).  To add a class here, write
-the four parts, add its definition to :data:`CLASSES` and its name to ``SCENE_CLASSES``
-in :mod:`s2i_lib.course.profiles`.
+frame that shows no sounding object (notebook 01 shows it, notebook 02 cleans it away).
+To add a class here, write the four parts, add its definition to :data:`CLASSES` and its
+name to ``SCENE_CLASSES`` in :mod:`s2i_lib.course.profiles`.
 """
 from __future__ import annotations
 
