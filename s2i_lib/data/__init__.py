@@ -3,7 +3,11 @@ builder and its shards, datasets, cleaning.
 
 ``data.fingerprint(pairs_dir)`` identifies a pair set (manifest plus build settings):
 use it as the data key of anything trained or cached from the pairs.
+
+The torch datasets and the cleaning tools are imported on first use, so that a build
+worker (``import s2i_lib.data.building``) does not load torch.
 """
+import importlib
 
 from . import media
 from .media import (VIDEO_EXTENSIONS, AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, MediaError, Timeline, Clip, to_mono,
@@ -20,8 +24,20 @@ from .shards import (MANIFEST_COLUMNS, SEGMENT_COLUMNS, BuildResult, BuildSettin
     balance_rows, check_no_leakage, merge, load_manifest, fingerprint)
 from . import building
 from .building import BUILDER_VERSION, BuildConfig, process_item, build
-from . import datasets
-from .datasets import (PairDataset, PairArrays, load_arrays)
-from . import cleaning
-from .cleaning import (CLEANING_VERSION, TRUTH_COLUMNS, topk_labels, parse_rule, agreement, corpus_dir_of,
-    pair_truth_table, score, write_cleaned, load_cleaning)
+
+_LAZY = {"datasets": ("PairDataset", "PairArrays", "load_arrays", "arrays_description"),
+         "cleaning": ("CLEANING_VERSION", "TRUTH_COLUMNS", "topk_labels", "parse_rule", "agreement", "corpus_dir_of",
+                      "pair_truth_table", "score", "write_cleaned", "load_cleaning")}
+_LAZY_NAMES = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_NAMES))

@@ -341,25 +341,24 @@ def _demux(container, streams, sc: _Scan, video: str, short_side, max_seconds) -
 
 
 def _place_audio(chunks, sr: int, origin: float) -> Tuple[np.ndarray, float]:
-    """Concatenate decoded audio frames at their timestamps on the axis whose zero is
-    ``origin``: silence before the first one and in gaps, overlaps trimmed."""
+    """Lay decoded audio frames at their timestamps on the axis whose zero is ``origin``:
+    silence before the first one and in gaps, overlaps trimmed (one array, filled in place)."""
     tol = int(_AUDIO_TOLERANCE * sr) + 1
-    pieces, pos, head = [], None, 0
+    spans, pos = [], None             # (position on the axis, first sample of the chunk to use)
     for t, arr in chunks:
         at = pos if t is None else int(round((t - origin) * sr))
         if pos is None:
-            head = pos = max(0, at if at is not None else 0)
+            pos = max(0, at if at is not None else 0)
         elif at - pos > tol:
-            pieces.append(np.zeros((arr.shape[0], at - pos), np.float32))
             pos = at
-        elif pos - at > tol:
-            arr = arr[:, pos - at:]
-        if arr.shape[1]:
-            pieces.append(arr)
-            pos += arr.shape[1]
-    channels = chunks[0][1].shape[0]
-    audio = np.concatenate([np.zeros((channels, head), np.float32)] + pieces, axis=1)
-    return audio, head / sr
+        skip = pos - at if at is not None and pos - at > tol else 0
+        spans.append((pos, skip))
+        pos += max(0, arr.shape[1] - skip)
+    audio = np.zeros((chunks[0][1].shape[0], pos), np.float32)
+    for (at, skip), (_, arr) in zip(spans, chunks):
+        piece = arr[:, skip:]
+        audio[:, at: at + piece.shape[1]] = piece
+    return audio, spans[0][0] / sr
 
 
 def _timeline(path: Path, sc: _Scan, *, need_audio: bool, need_video: bool, sample_rate: Optional[int],
@@ -388,11 +387,12 @@ def _timeline(path: Path, sc: _Scan, *, need_audio: bool, need_video: bool, samp
         if audio_first is None and len(times):
             sc.chunks[0] = (origin + float(times[0]), sc.chunks[0][1])   # no timestamps: start with the picture
         audio, audio_start = _place_audio(sc.chunks, sc.sr_in, origin)
+        sc.chunks = []                # free the decoded frames before resampling
         if max_seconds is not None:
             audio = audio[:, : int(round(max_seconds * sc.sr_in))]
         if sample_rate is not None and sc.sr_in != sample_rate:
             audio, sr = resample(audio, sc.sr_in, sample_rate), int(sample_rate)
-        audio = np.clip(audio, -1.0, 1.0).astype(np.float32)
+        audio = np.clip(audio, -1.0, 1.0, out=audio)
     dur_v = float(times[-1] + 1.0 / fps) if len(times) and fps else (float(times[-1]) if len(times) else 0.0)
     dur_a = audio.shape[1] / sr if audio is not None else 0.0
     return Timeline(str(path), times, float(fps), audio, sr, max(dur_v, dur_a), float(audio_start),
