@@ -8,22 +8,18 @@ as ``uint8`` arrays of shape ``(T, H, W, 3)`` with a presentation time for each,
 **One time axis.**  Sound and picture are placed on the container's timeline from their
 timestamps (PTS x time base), never by counting samples from zero, so a clip whose audio
 stream starts later than its video (a trimmed upload, AAC priming, an edit list) still
-puts each sound with the picture shown at the same moment.  The convention:
+puts each sound with the picture shown at the same moment.  The convention: ``t = 0`` is
+the earliest start of the video and audio streams (first frame or first decoded sample);
+``frame_times`` are the frames' presentation times on that axis; ``audio[:, i]`` plays at
+``i / sample_rate``, a stream that starts late being padded with silence before
+``audio_start`` (a gap inside it likewise).  The builder uses only the span where both
+streams play (:meth:`Timeline.span`), never that padding.
 
-* ``t = 0`` is the earliest start of the clip's video and audio streams (the first
-  frame's or the first decoded sample's presentation time, whichever comes first);
-* ``frame_times`` are the frames' presentation times on that axis;
-* ``audio[:, i]`` plays at ``i / sample_rate``; a stream that starts late is padded with
-  silence before ``audio_start`` (a gap inside the stream is padded the same way), so
-  index and time always agree.  The builder (:mod:`s2i_lib.data.building`) uses only the
-  span where both streams play (:meth:`Timeline.span`) and never pairs that padding.
-
-**Decode only what is needed.**  :func:`read_video` decodes every frame (the clip
-explorer of notebook 01, short clips).  :func:`open_video` reads the timeline -- frame
-times from the packets, without decoding a picture, and the whole audio track -- and
-:meth:`Timeline.frames_at` then decodes once more, converting only the frames asked for,
-downscaled at decode (``short_side``).  A build of a minutes-long 720p clip holds a few
-hundred small images instead of thousands of full frames.
+**Decode only what is needed.**  :func:`read_video` decodes every frame (notebook 01's
+clip explorer, short clips).  :func:`open_video` reads the timeline -- frame times from
+the packets, without decoding a picture, and the whole audio track -- and
+:meth:`Timeline.frames_at` decodes once more, converting only the frames asked for,
+scaled down at decode (``short_side``).
 
 Problems with a file (missing, empty, truncated, not decodable, no audio stream) raise
 :class:`MediaError`, whose message names the file and says what is wrong; the data
@@ -34,7 +30,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
@@ -64,13 +60,8 @@ class MediaError(RuntimeError):
     """A media file could not be used.  ``reason`` is a short machine-friendly tag."""
 
     def __init__(self, path, reason: str, detail: str = ""):
-        self.path = str(path)
-        self.reason = reason
-        self.detail = detail
-        msg = f"{self.path}: {reason}"
-        if detail:
-            msg += f" ({detail})"
-        super().__init__(msg)
+        self.path, self.reason, self.detail = str(path), reason, detail
+        super().__init__(f"{self.path}: {reason}" + (f" ({detail})" if detail else ""))
 
 
 # ----------------------------------------------------------------------------- clips
@@ -106,9 +97,7 @@ class Timeline:
         if self.audio is not None:
             starts.append(float(self.audio_start))
             ends.append(self.audio.shape[-1] / self.sample_rate)
-        if not starts:
-            return 0.0, 0.0
-        return max(starts), max(max(starts), min(ends))
+        return (max(starts), max(max(starts), min(ends))) if starts else (0.0, 0.0)
 
     def frames_at(self, indices: Sequence[int], short_side: Optional[int] = None) -> np.ndarray:
         """The frames ``indices`` (into :attr:`frame_times`) as ``(len(indices), H, W, 3)``
@@ -260,17 +249,17 @@ def _open(path: Path):
         raise MediaError(path, "corrupt, truncated or not a media file", _short(e)) from None
 
 
+@dataclass
 class _Scan:
     """What one pass over a file collected, in container time (before placing on the axis)."""
-
-    def __init__(self):
-        self.video_times: List[float] = []       # container seconds, one per frame
-        self.frames: List[np.ndarray] = []        # RGB, when the pass decoded pictures
-        self.chunks: List[Tuple[Optional[float], np.ndarray]] = []   # (start, (C, n)) audio
-        self.sr_in: Optional[int] = None
-        self.fps = 0.0
-        self.has_video = self.has_audio = False
-        self.video_pts_missing = False
+    video_times: List[float] = field(default_factory=list)   # container seconds, one per frame
+    frames: List[np.ndarray] = field(default_factory=list)   # RGB, when the pass decoded pictures
+    chunks: List[Tuple[Optional[float], np.ndarray]] = field(default_factory=list)   # (start, (C, n)) audio
+    sr_in: Optional[int] = None
+    fps: float = 0.0
+    has_video: bool = False
+    has_audio: bool = False
+    video_pts_missing: bool = False
 
 
 def _frame_time(obj, k: int, fps: float) -> float:
