@@ -308,6 +308,19 @@ def test_a_bug_in_the_builder_is_raised_not_skipped(folder_corpus, tmp_path, mon
     assert res.complete and res.num_pairs == 22 and res.reused == len(done)
 
 
+def _raising_score(clip):
+    raise KeyError("a bug in a score function")
+
+
+def test_a_bug_in_a_worker_process_is_raised(tmp_path):
+    src = tmp_path / "src"
+    _many_videos(src, 4)
+    with pytest.raises(KeyError, match="a bug in a score function"):
+        build(src, "folder", tmp_path / "out", BuildConfig(frame="topk", image_size=16), workers=2,
+              score_fn=_raising_score, progress=False)
+    assert not (tmp_path / "out" / "manifest.csv").exists()
+
+
 def _corrupt_corpus(root: Path) -> Path:
     root.mkdir()
     (root / "empty.mp4").write_bytes(b"")

@@ -30,6 +30,13 @@ def test_containers_and_codecs_roundtrip(tmp_path, ext, vcodec, acodec):
     # the tone survives: its spectrum peaks at 500 Hz
     spec = np.abs(np.fft.rfft(clip.mono()[:22050]))
     assert abs(np.argmax(spec) * 22050 / 22050 - 500) < 3
+    # the lazy reader gives the same frames, decoding only those asked for, scaled at decode
+    tl = avio.open_video(p, sample_rate=22050)
+    np.testing.assert_array_equal(tl.frame_times, clip.frame_times)
+    np.testing.assert_array_equal(tl.frames_at(np.arange(tl.num_frames)), clip.frames)
+    np.testing.assert_array_equal(tl.frames_at([5, 2, 5]), clip.frames[[5, 2, 5]])
+    small = tl.frames_at([3], short_side=24)
+    assert small.shape == (1, 24, 32, 3) and np.abs(small.astype(int) - avio.shrink(clip.frames[3], 24)).mean() < 8
 
 
 @pytest.mark.parametrize("fps", [5, 12.5, 24, 29.97])
@@ -150,7 +157,8 @@ def _write_offset_clip(path, vcodec, acodec, *, audio_start=0.5, video_start=0.0
 
 
 OFFSET_CASES = [(".mp4", "libx264", "aac", 0.5, 0.0), (".mkv", "libvpx-vp9", "libopus", 0.5, 0.0),
-                (".webm", "libvpx", "libopus", 0.5, 0.0), (".mkv", "mpeg4", "flac", 0.0, 0.4)]
+                (".webm", "libvpx", "libopus", 0.5, 0.0), (".mkv", "mpeg4", "flac", 0.0, 0.4),
+                (".ts", "libx264", "mp2", 0.5, 0.0)]
 
 
 @pytest.mark.parametrize("ext,vcodec,acodec,audio_start,video_start", OFFSET_CASES)

@@ -11,7 +11,6 @@ decodes every frame as ``read_video`` does (the old builder's path; measured on 
 """
 from __future__ import annotations
 
-import json
 import resource
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from s2i_lib.cache import write_json
 from s2i_lib.data import media as avio
 from s2i_lib import synthav
 from s2i_lib.data.building import BuildConfig, build
@@ -150,9 +150,7 @@ def main() -> int:
         results["long_clip_memory"] = peak_memory(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    out = repo_root() / "results" / "bench" / "data.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
+    out = write_json(repo_root() / "results" / "bench" / "data.json", results)
     print(f"{'profile':8s} {'gen s/clip':>10s} {'decode s/clip':>13s} {'build s/clip (1w / 2w)':>24s} "
           f"{'est. data min':>13s} {'budget min':>10s}")
     for name, r in results["profiles"].items():
