@@ -61,6 +61,7 @@ def atomic_write(path: PathLike, write: Callable[[Path], None]) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
+    os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes 0600; give the file the usual mode
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -70,16 +71,22 @@ def atomic_write(path: PathLike, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes(path: PathLike, data: bytes) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def write_text(path: PathLike, text: str) -> Path:
-    return atomic_write(path, lambda tmp: tmp.write_text(text))
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def write_json(path: PathLike, obj: Any, indent: int = 2) -> Path:
-    return write_text(path, json.dumps(obj, indent=indent, sort_keys=True, default=str) + "\n")
+    return write_text(path, json.dumps(obj, indent=indent, sort_keys=True, default=str, ensure_ascii=False) + "\n")
 
 
 def read_json(path: PathLike, default: Any = None) -> Any:
@@ -87,7 +94,7 @@ def read_json(path: PathLike, default: Any = None) -> Any:
     path = Path(path)
     if not path.exists():
         return default
-    return json.loads(path.read_text())
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def torch_save(obj: Any, path: PathLike) -> Path:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from s2i_lib.data import datasets
-from s2i_lib.course import recipes as encoders
-from s2i_lib.models import gan
-from s2i_lib.eval import scores as metrics
-from s2i_lib import synthav
-from s2i_lib.data.building import BuildConfig, build
-from s2i_lib.train.gan import GANConfig, GANData, train_gan
+from s2i_lib import course, models, synthav
+from s2i_lib.data.framing import downsample
+from s2i_lib import eval as ev
 from s2i_lib.course.profiles import SynthAVSize
+from s2i_lib.data import BuildConfig, build, datasets
+from s2i_lib.train import GANConfig, GANData, generate, train_gan
 
 CLASSES = ("dog", "drum", "plane")
 
@@ -25,23 +23,24 @@ def test_short_gan_training_on_synthav_generates_recognisable_classes(tmp_path):
     build(corpus, "synthav", pairs, BuildConfig(segment=0.5, image_size=32, test_fraction=0.25, seed=1), progress=False)
     arr = datasets.load_arrays(pairs, progress=False)
     fast = dict(width=8, batch_size=16, progress=False, profile="smoke", data_dir=data, arrays=arr)
-    img = encoders.image_classifier(pairs, epochs=8, **fast)
-    snd = encoders.audio_classifier(pairs, "logmel", depth=4, epochs=10, max_train=None, **fast)
-    cond = encoders.audio_embedding(snd, arr.wave_tensor())
+    img = course.image_classifier(pairs, epochs=8, **fast)
+    snd = course.audio_classifier(pairs, "logmel", depth=4, epochs=10, max_train=None, **fast)
+    cond = course.audio_embedding(snd, arr.wave_tensor())
     cond = cond / (cond.norm(dim=1, keepdim=True) + 1e-8)
-    images = encoders.downsample(arr.image_tensor(), 32) * 2 - 1
+    images = downsample(arr.image_tensor(), 32) * 2 - 1
     tr, te = arr.index("train"), arr.index("test")
     train = GANData(images[tr], cond[tr], arr.label_tensor(tr), groups=arr.df["video_id"].to_numpy()[tr])
     torch.manual_seed(0)
-    G = gan.CondGenerator(128, z_dim=32, proj_dim=32, out_shape=(32, 32), width=16)
-    D = gan.CondDiscriminator(128, in_shape=(32, 32), width=16, cond="projection", sn=True, norm="none")
-    train_gan(G, D, train, GANConfig(loss="hinge", steps=400, batch_size=32, sample_every=0, log_every=100),
-              progress=False)
-    with torch.no_grad():
-        fake = (G(G.noise(len(te), generator=torch.Generator().manual_seed(0)), cond[te]) + 1) / 2
-    result = metrics.evaluate(metrics.FeatureExtractor.from_trained(img), fake, arr.labels[te])
+    G = models.CondGenerator(128, z_dim=32, proj_dim=32, out_shape=(32, 32), width=16)
+    D = models.CondDiscriminator(128, in_shape=(32, 32), width=16, cond="projection", sn=True, norm="none")
+    # the course's CPU recipe (GANSize): Adam 1e-3 with betas (0, 0.9), sampled from an EMA of G
+    run = train_gan(G, D, train, GANConfig(loss="hinge", steps=400, batch_size=32, lr_g=1e-3, lr_d=1e-3,
+                                           betas=(0.0, 0.9), ema=0.99, sample_every=0, log_every=100),
+                    progress=False)
+    fake = generate(run.sampler, cond[te], seed=0)
+    result = ev.evaluate(ev.FeatureExtractor.from_trained(img), fake, arr.labels[te])
     chance = 1 / len(CLASSES)
     assert result["accuracy"] > chance + 0.2, result
     assert "Inception stand-in" in result["extractor"]
     # not one image for every sound: the generated images spread over the classes
-    assert len(np.unique(metrics.FeatureExtractor.from_trained(img)(fake)["probs"].argmax(1))) == len(CLASSES)
+    assert len(np.unique(ev.FeatureExtractor.from_trained(img)(fake)["probs"].argmax(1))) == len(CLASSES)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from s2i_lib.data import datasets
-from s2i_lib.course import recipes as encoders
+from s2i_lib import course, eval as ev
+from s2i_lib.data.framing import framed_images
 
 from conftest import synthav_build
 
@@ -23,16 +24,16 @@ def perf(tmp_path_factory):
 
 def test_pose_probe_reads_the_true_pose_from_player_crops(perf):
     pairs, data, arr = perf
-    probe = encoders.pose_probe(pairs, framing="player", profile="smoke", data_dir=data, arrays=arr, progress=False,
+    probe = course.pose_probe(pairs, framing="player", profile="smoke", data_dir=data, arrays=arr, progress=False,
                                 epochs=25, width=16, batch_size=16)
     m = probe.metrics
     assert m["test_r"] > 0.4, m                         # 0.78 when written
     assert m["test_mae"] < 0.85 * m["baseline_mae"], m
-    again = encoders.pose_probe(pairs, framing="player", profile="smoke", data_dir=data, arrays=arr, progress=False,
+    again = course.pose_probe(pairs, framing="player", profile="smoke", data_dir=data, arrays=arr, progress=False,
                                 epochs=25, width=16, batch_size=16)
     assert again.loaded and again.metrics == m
-    crops = encoders.framed_images(pairs, arr, "player", 32)
-    assert np.isfinite(encoders.read_probe(again.model, crops[:5])).all()
+    crops = framed_images(pairs, arr, "player", 32)
+    assert np.isfinite(ev.read_probe(again.model, crops[:5])).all()
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +45,13 @@ def scenes(tmp_path_factory):
 
 def test_size_probe_recovers_true_sizes_on_real_frames(scenes):
     pairs, data, arr = scenes
-    sizes = encoders.true_sizes(pairs, arr.df)
+    sizes = course.true_sizes(pairs, arr.df)
     assert sizes.shape == (len(arr),) and np.all((sizes > 0) & (sizes <= 1.5))
     assert np.std(sizes) > 0.02                 # distances differ between clips, so sizes do
-    probe = encoders.size_probe(pairs, profile="smoke", data_dir=data, arrays=arr, progress=False,
+    probe = course.size_probe(pairs, profile="smoke", data_dir=data, arrays=arr, progress=False,
                                 epochs=25, width=16, batch_size=16)
     m = probe.metrics
     assert m["test_r"] > 0.4, m                         # 0.56 when written (0.73 on the course data)
     te = arr.index("test")
-    pred = encoders.read_probe(probe.model, encoders.framed_images(pairs, arr, "full", 32)[te])
+    pred = ev.read_probe(probe.model, framed_images(pairs, arr, "full", 32)[te])
     assert np.corrcoef(pred, sizes[te])[0, 1] == pytest.approx(m["test_r"], abs=0.15)
