@@ -179,7 +179,7 @@ def fit(task: Task, *, steps: int, batches: Batches, seed: int = 0, checkpoint: 
         cb.on_start(eng)
     done_now = 0
     task.train(True)
-    bar = tqdm(total=steps, initial=eng.step, desc=desc, disable=not progress)
+    bar = tqdm(total=steps, initial=eng.step, desc=desc, unit="step", disable=not progress)
     while eng.step < steps:
         if stop_after is not None and done_now >= stop_after:
             break

@@ -21,6 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..course.progress import tqdm
 from ..losses import distillation_kl, fc_l2
 from ..models import Standardize
 from .engine import EpochBatches, Task, device_of, fit
@@ -142,7 +143,7 @@ def train_autoencoder(ae: nn.Module, X: torch.Tensor, *, epochs_per_stack: int, 
         ae.norm.fit(X)
     log: List[dict] = []
     stacks = getattr(ae, "num_stacks", 4)
-    for stack in range(stacks):
+    for stack in tqdm(range(stacks), desc="autoencoder", unit="stack", disable=not progress):
         def validate(stack=stack):
             if X_val is None:
                 return {"stack": stack + 1}
