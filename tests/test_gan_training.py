@@ -182,3 +182,22 @@ def test_generate_is_seeded_condition_major_and_in_unit_range():
     with torch.no_grad():
         alone = (G(z[4:8], c[1:2].repeat(4, 1)) + 1) / 2
     assert torch.allclose(a[4:8], alone, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "wgan-gp"])
+def test_a_gan_iteration_runs_with_the_networks_on_another_device(loss):
+    """Networks on the 'meta' device, data on the CPU (as on a GPU run): every tensor a step
+    makes (noise, wrong pairs, the penalty's mixing weights, EMA) must follow the networks.
+    A CPU tensor meeting a meta one raises, as it would on CUDA."""
+    from s2i_lib.train import EMA, RandomBatches
+    from s2i_lib.train.engine import Engine
+    data = _data()
+    G, D = _nets(sn=True)
+    G, D = G.to("meta"), D.to("meta")
+    cfg = GANConfig(loss=loss, steps=1, batch_size=8, ema=0.9, wrong="class")
+    ema = EMA(G, 0.9, auto=False)
+    task = GANTask(G, D, data, cfg, ema)
+    eng = Engine(task=task, steps=1, generator=torch.Generator().manual_seed(0), log=[])
+    out = task.step(torch.zeros(1, dtype=torch.long), eng)
+    assert out["loss_d"].device.type == "meta" and out["loss_g"].device.type == "meta"
+    assert next(ema.shadow.parameters()).device.type == "meta"
