@@ -1,25 +1,25 @@
 """s2i_lib: the thin shared library of the s2i course on generating images from sound.
 
-Modules (one concern each):
+Subpackages, one concern each (the rule for what goes where is in the README):
 
-- :mod:`s2i_lib.profiles`  run profiles (smoke / course / paper) and class lists
-- :mod:`s2i_lib.avio`      decoding and writing audio, video and images (PyAV, soundfile)
-- :mod:`s2i_lib.synthav`   the SynthAV corpus generator (embedded default data)
-- :mod:`s2i_lib.layouts`   readers for real corpus layouts (VEGAS, VGGSound, UCF-101, Sub-URMP, folder)
-- :mod:`s2i_lib.building`  the paired-data builder (segments, frame strategies, loudness filter, splits)
-- :mod:`s2i_lib.datasets`  torch datasets over a build, and a whole build as arrays
-- :mod:`s2i_lib.audio`     audio representations (STFT, MS, LMS, CQT, MFCC, fbank) and manipulations
-- :mod:`s2i_lib.models`    network architectures (classifiers, autoencoder, SoundNet-style)
-- :mod:`s2i_lib.training`  training loops with resume, and the model store (cache keyed by data + config)
-- :mod:`s2i_lib.encoders`  the course's trained encoders, loaded from the store or trained on demand
-- :mod:`s2i_lib.cleaning`  cleaning pairs by classifier agreement, scored against ground truth
-- :mod:`s2i_lib.gan`       conditional generators and discriminators, GAN losses, wrong-pair samplers
-- :mod:`s2i_lib.gan_training`  the GAN training loop (n_D/n_G, EMA, checkpoints with exact resume)
-- :mod:`s2i_lib.metrics`   evaluation: Inception-style score, Frechet distance, accuracy, R@k, diversity
-- :mod:`s2i_lib.runs`      paths, seeding, provenance and metrics files of notebook runs
-- :mod:`s2i_lib.plots`     figure helpers and widgets that degrade to static output
-- :mod:`s2i_lib.cli`       the ``s2i`` command line
+- :mod:`s2i_lib.data`     media I/O (the only code that talks to PyAV and soundfile), corpus
+  layouts, the paired-data builder and its shards, datasets, framing, cleaning
+- :mod:`s2i_lib.synthav`  SynthAV, the generated audio-visual corpus: one definition per class
+  (sound, plan, drawing) found through a registry
+- :mod:`s2i_lib.audio`    representations (STFT, MS, LMS, CQT, MFCC, fbank), operations on
+  waveforms, Griffin-Lim inversion
+- :mod:`s2i_lib.models`   every network, buildable from its config through one registry
+- :mod:`s2i_lib.losses`   adversarial losses, GAN-CLS, classification and distillation losses
+- :mod:`s2i_lib.train`    the one training engine, its checkpoints and callbacks, the model store
+- :mod:`s2i_lib.eval`     feature extractors, scores (IS, FD, KID, accuracy, R@k, diversity),
+  one report, verdicts against the papers
+- :mod:`s2i_lib.course`   profiles, runs, progress, plots, execution, studies, the recipes of
+  the course's trained models and probes, Wan et al.'s ladder, references
+- :mod:`s2i_lib.cache`    the one cache-key helper and the one atomic writer
+- :mod:`s2i_lib.cli`      the ``s2i`` command line
 
-Submodules are imported on demand so that ``import s2i_lib`` stays cheap.
+Each subpackage re-exports its public names, so notebooks write ``data.build(...)``,
+``train.fit(...)``, ``course.image_classifier(...)``.  Subpackages are imported on demand
+so that ``import s2i_lib`` stays cheap.
 """
-__version__ = "0.1.0"
+__version__ = "0.2.0"
