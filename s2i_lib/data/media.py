@@ -304,7 +304,7 @@ def _demux(container, streams, sc: _Scan, video: str, short_side, max_seconds) -
     for packet in container.demux(*streams):
         is_video = packet.stream.type == "video"
         if is_video and video == "packets":
-            if packet.size == 0:
+            if packet.size == 0 or packet.is_discard:     # flush packets; ones an edit list cuts away
                 continue
             if packet.pts is None:
                 sc.video_pts_missing = True

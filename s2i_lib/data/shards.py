@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import shutil
 import time
 from contextlib import contextmanager
