@@ -147,3 +147,10 @@ def test_reference_check():
     t = reference_check({"a": 1.0, "b": 2.0, "c": "text", "d": 5}, {"a": {"value": 1.004, "tol": 0.01},
                                                                "b": {"value": 2.5, "tol": 0.1}, "c": {"value": "text"}})
     assert list(t["matches the course reference"]) == ["yes", "NO", "yes", "no reference"]
+
+
+def test_tables_show_reasons_in_full():
+    long = "a reason of more than fifty characters, which pandas would cut in a notebook"
+    t = paper_table([PaperRow("x", 1.0, 2.0, why=long)])
+    assert long in t._repr_html_() and long in repr(t)
+    assert type(t.loc[["x"]]).__name__ == "VerdictTable"

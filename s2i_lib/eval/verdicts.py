@@ -42,11 +42,29 @@ from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence, Tuple
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["VERDICTS", "ClaimVerdict", "claim_verdict", "effect_over_seeds", "value_over_seeds", "PaperRow",
+__all__ = ["VERDICTS", "VerdictTable", "ClaimVerdict", "claim_verdict", "effect_over_seeds", "value_over_seeds", "PaperRow",
            "paper_verdict", "reference_of", "reference_check", "paper_table"]
 
 VERDICTS = ("reproduced", "direction only", "contradicted", "not decided", "not comparable")
+
+
+class VerdictTable(pd.DataFrame):
+    """A ``DataFrame`` that shows its text in full (reasons are sentences: pandas would cut
+    them at 50 characters in a notebook)."""
+
+    @property
+    def _constructor(self):
+        return VerdictTable
+
+    def _repr_html_(self):
+        with pd.option_context("display.max_colwidth", None):
+            return super()._repr_html_()
+
+    def __repr__(self):
+        with pd.option_context("display.max_colwidth", None, "display.width", 250):
+            return super().__repr__()
 
 
 def _missing(x) -> bool:
@@ -249,7 +267,6 @@ def reference_check(metrics: Mapping, reference: Mapping):
     """A table of every metric of this run beside the course reference: ``this run``,
     ``reference``, ``tolerance`` and ``matches the course reference`` ("yes", "NO", or "no
     reference").  Non-numeric metrics are compared for equality."""
-    import pandas as pd
     rows = []
     for k, v in metrics.items():
         ref = reference.get(k)
@@ -257,7 +274,7 @@ def reference_check(metrics: Mapping, reference: Mapping):
         rows.append({"metric": k, "this run": v, "reference": None if ref is None else ref.get("value"),
                      "tolerance": None if ref is None else ref.get("tol", 0.0),
                      "matches the course reference": "no reference" if m is None else ("yes" if m else "NO")})
-    return pd.DataFrame(rows, columns=["metric", "this run", "reference", "tolerance",
+    return VerdictTable(rows, columns=["metric", "this run", "reference", "tolerance",
                                        "matches the course reference"]).set_index("metric")
 
 
@@ -303,8 +320,8 @@ def paper_table(rows: Sequence[PaperRow], run=None, metrics: Optional[Mapping] =
     paper's number and source, this run's, **matches the course reference** (the
     ``keys`` of the row in ``metrics`` against ``reference``, by default
     :func:`reference_of` ``run``) and the **verdict vs. paper** with its **reason**
-    (:func:`paper_verdict`).  Returns a ``pandas.DataFrame`` indexed by quantity."""
-    import pandas as pd
+    (:func:`paper_verdict`).  Returns a :class:`VerdictTable` (a ``pandas.DataFrame``)
+    indexed by quantity."""
     reference = reference_of(run) if reference is None and run is not None else (reference or {})
     metrics = metrics or {}
     out = []
@@ -313,4 +330,4 @@ def paper_table(rows: Sequence[PaperRow], run=None, metrics: Optional[Mapping] =
         out.append({"quantity": row.quantity, "paper": _paper_text(row), "this run": _ours_text(row),
                     "matches the course reference": _row_matches(row, metrics, reference),
                     "verdict vs. paper": verdict, "reason": reason})
-    return pd.DataFrame(out).set_index("quantity")
+    return VerdictTable(out).set_index("quantity")
