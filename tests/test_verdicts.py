@@ -154,3 +154,12 @@ def test_tables_show_reasons_in_full():
     t = paper_table([PaperRow("x", 1.0, 2.0, why=long)])
     assert long in t._repr_html_() and long in repr(t)
     assert type(t.loc[["x"]]).__name__ == "VerdictTable"
+
+
+def test_effects_within_the_resolution_are_not_decided():
+    # a degenerate run: every score 1.0 up to float noise, with a tiny spread over seeds
+    assert claim_verdict(2e-7, 3e-8, 2).verdict == "confirmed"
+    c = claim_verdict(2e-7, 3e-8, 2, resolution=0.01)
+    assert c.verdict == "not decided" and "resolution" in c.reason
+    assert v(PaperRow("step", 2e-7, 0.79, effect=True, ours_se=3e-8, seeds=2, resolution=0.01)) == "not decided"
+    assert claim_verdict(0.05, 1.0, 3).reason.endswith("more than 1000 seeds would be needed")

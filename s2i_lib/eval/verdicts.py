@@ -26,7 +26,8 @@ gives one, both are combined, ``sqrt(se_ours² + se_paper²)``.
   size is not on the paper's scale (or differs from it).
 - **contradicted**: a comparable value outside the margin, or an effect of the opposite
   sign beyond 2 SE.
-- **not decided**: an effect within 2 SE of 0, or with no SE (one seed), or a comparable
+- **not decided**: an effect within 2 SE of 0 (or within the measure's stated resolution),
+  or with no SE (one seed), or a comparable
   value with neither an SE nor a tolerance to judge a match by.  The reason then says
   how many seeds would decide it, assuming the effect and the seed spread stay as measured.
 
@@ -94,7 +95,8 @@ class ClaimVerdict:
     reason: str
 
 
-def claim_verdict(effect: float, se: Optional[float], n_seeds: int, paper_sign: int = 1) -> ClaimVerdict:
+def claim_verdict(effect: float, se: Optional[float], n_seeds: int, paper_sign: int = 1,
+                  resolution: float = 0.0) -> ClaimVerdict:
     """The verdict on a paper's claim that an effect has sign ``paper_sign`` (+1: "B is
     better than A", with ``effect`` = B - A in the direction where larger is better).
 
@@ -102,12 +104,17 @@ def claim_verdict(effect: float, se: Optional[float], n_seeds: int, paper_sign: 
     the opposite sign beyond 2 SE; otherwise "not decided".  ``se`` is the standard error
     over ``n_seeds`` training seeds; with fewer than two seeds there is none, and the
     claim is not decided.  The seeds that would decide it: SE falls like 1/sqrt(seeds),
-    so the smallest n with 2 se sqrt(n_seeds / n) < |effect|.
+    so the smallest n with 2 se sqrt(n_seeds / n) < |effect|.  An effect no larger than
+    ``resolution`` (the smallest difference the measure can tell, e.g. the rounding of a
+    score, or float noise in a degenerate run) is not decided, whatever its SE.
     """
     if paper_sign not in (1, -1):
         raise ValueError(f"paper_sign must be +1 or -1, got {paper_sign!r}")
     if _missing(effect):
         return ClaimVerdict("not decided", effect, se, n_seeds, None, "this run has no number for it")
+    if abs(effect) <= resolution:
+        return ClaimVerdict("not decided", effect, se, n_seeds, None,
+                            f"{_fmt(effect, True)} is within the resolution of the measure ({_fmt(resolution)})")
     if n_seeds < 2 or _missing(se):
         return ClaimVerdict("not decided", effect, se, n_seeds, None,
                             f"{_fmt(effect, True)} from {n_seeds} seed(s): no spread over seeds to judge it by")
@@ -121,7 +128,8 @@ def claim_verdict(effect: float, se: Optional[float], n_seeds: int, paper_sign: 
         return ClaimVerdict(verdict, effect, se, n_seeds, None,
                             f"{_fmt(effect, True)} ± {_fmt(se)} ({n_seeds} seeds): {how}, {t:.1f} SE from 0")
     need = None if effect == 0 else int(math.floor(n_seeds * (2 * se / abs(effect)) ** 2)) + 1
-    more = f"about {need} seeds would decide it if effect and spread stay" if need else "no effect measured"
+    more = ("no effect measured" if need is None else "more than 1000 seeds would be needed" if need > 1000 else
+            f"about {need} seeds would decide it if effect and spread stay")
     return ClaimVerdict("not decided", effect, se, n_seeds, need,
                         f"{_fmt(effect, True)} ± {_fmt(se)} ({n_seeds} seeds) is within 2 SE of 0; {more}")
 
@@ -167,6 +175,8 @@ class PaperRow:
     - ``sign``: for an effect the paper claims without a number, its sign (+1/-1);
     - ``bound``: the paper's number is exact ("="), a lower (">") or upper ("<") bound;
     - ``tolerance``: a stated margin for "reproduced" where no SE is available;
+    - ``resolution``: for an effect, the smallest difference the measure can tell (an
+      effect within it is "not decided");
     - ``keys``: metric names whose values are checked against the course reference;
     - ``ours_text`` / ``paper_text``: how to show the numbers (default: formatted).
     """
@@ -182,6 +192,7 @@ class PaperRow:
     sign: Optional[int] = None
     bound: str = "="
     tolerance: float = 0.0
+    resolution: float = 0.0
     why: str = ""
     keys: Sequence[str] = ()
     ours_text: str = ""
@@ -225,7 +236,7 @@ def _effect_verdict(row: PaperRow) -> Tuple[str, str]:
     sign = row.sign if row.sign is not None else (int(np.sign(row.paper)) if row.paper is not None else 0)
     if sign == 0:
         return "not comparable", "the paper claims no direction for it"
-    claim = claim_verdict(row.ours, row.ours_se, row.seeds, sign)
+    claim = claim_verdict(row.ours, row.ours_se, row.seeds, sign, resolution=row.resolution)
     if claim.verdict == "contradicted":
         return "contradicted", claim.reason
     if claim.verdict == "not decided":
