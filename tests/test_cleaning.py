@@ -307,3 +307,21 @@ def test_pose_columns_follow_the_notes(tmp_path):
             assert truth.loc[i, "pose"] == pytest.approx(note["pose"])
             assert truth.loc[i, "pose"] == pytest.approx(synthav.pose_of_pitch(r["label"], note["midi"]), abs=1e-3)
     assert truth["pose"].notna().mean() > 0.5 and truth["pose"].nunique() > 2
+
+
+def test_cleaned_pairs_are_remade_when_the_classifier_probabilities_change(tmp_path):
+    """A cleaned set on disk is reused only for the probabilities that made it."""
+    from s2i_lib import course
+    pairs = course.course_pairs("scenes", "smoke", 0, tmp_path, workers=1, progress=False)
+    n = len(load_manifest(pairs))
+    classes = sorted(load_manifest(pairs)["label"].unique())
+    labels = load_manifest(pairs)["label"].map({c: i for i, c in enumerate(classes)}).to_numpy()
+    right = np.eye(len(classes), dtype=np.float32)[labels]          # both classifiers agree with every label
+    wrong = np.roll(right, 1, axis=1)                                 # the sound classifier never agrees
+    a = course.cleaned_pairs("scenes", "top1", "smoke", 0, tmp_path, workers=1, progress=False, probs=(right, right))
+    assert load_cleaning(a)["pairs_after"] == n
+    b = course.cleaned_pairs("scenes", "top1", "smoke", 0, tmp_path, workers=1, progress=False, probs=(right, wrong))
+    assert load_cleaning(b)["pairs_after"] == 0                      # made again, not the stale full set
+    stamp = (b / "cleaning.json").stat().st_mtime_ns
+    c = course.cleaned_pairs("scenes", "top1", "smoke", 0, tmp_path, workers=1, progress=False, probs=(right, wrong))
+    assert (c / "cleaning.json").stat().st_mtime_ns == stamp          # the same probabilities: reused

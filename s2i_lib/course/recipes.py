@@ -71,8 +71,9 @@ def course_pairs(suite: str, profile: str = "course", seed: int = 0, data_dir="d
 
 
 def data_key(pairs_dir) -> str:
-    """What identifies a pair set: the hash of its manifest."""
-    return cache.file_sha256(Path(pairs_dir) / "manifest.csv", 16)
+    """What identifies a pair set in a model's key: :func:`s2i_lib.data.fingerprint` (its
+    manifest and every setting that made the files it lists)."""
+    return building.fingerprint(pairs_dir)
 
 
 def _store(data_dir) -> train.ModelStore:

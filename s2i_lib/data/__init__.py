@@ -27,7 +27,8 @@ from .building import BUILDER_VERSION, BuildConfig, process_item, build
 
 _LAZY = {"datasets": ("PairDataset", "PairArrays", "load_arrays", "arrays_description"),
          "cleaning": ("CLEANING_VERSION", "TRUTH_COLUMNS", "topk_labels", "parse_rule", "agreement", "corpus_dir_of",
-                      "pair_truth_table", "score", "write_cleaned", "load_cleaning")}
+                      "pair_truth_table", "score", "write_cleaned", "load_cleaning"),
+         "framing": ("FRAMINGS", "downsample", "player_boxes", "crop_images", "framed_images")}
 _LAZY_NAMES = {name: module for module, names in _LAZY.items() for name in names}
 
 

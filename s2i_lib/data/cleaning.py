@@ -41,13 +41,14 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Dict, Optional
 
 import numpy as np
 
-from .. import synthav
-from .building import load_manifest
+from .. import cache, synthav
+from .shards import fingerprint, load_manifest
 
 CLEANING_VERSION = 1
 TRUTH_COLUMNS = ["good", "frame_shows_source", "audible_fraction", "shown_label"]
@@ -120,7 +121,7 @@ def corpus_dir_of(pairs_dir) -> Path:
 
 def pair_truth_table(manifest, corpus_dir, with_pose: bool = False):
     """The ground truth of every pair in ``manifest`` (a DataFrame from
-    :func:`s2i_lib.building.load_manifest`, or a pair-set folder).
+    :func:`s2i_lib.data.load_manifest`, or a pair-set folder).
 
     Returns a DataFrame with the manifest's index and columns ``good``,
     ``frame_shows_source``, ``audible_fraction`` (from :func:`synthav.pair_truth`) and
@@ -221,7 +222,7 @@ def write_cleaned(pairs_dir, out_dir, keep, *, rule: str, predictions=None,
     ``out_dir``, in the builder's format, and return ``out_dir``.
 
     ``manifest.csv`` keeps the source's columns, order and text of the kept rows, so
-    :func:`~s2i_lib.building.load_manifest` and :class:`~s2i_lib.datasets.PairDataset`
+    :func:`~s2i_lib.data.load_manifest` and :class:`~s2i_lib.data.PairDataset`
     read it as any build; the kept images and sounds are hard-linked (copied if that
     fails) to the same relative paths.  Also written:
 
@@ -237,78 +238,97 @@ def write_cleaned(pairs_dir, out_dir, keep, *, rule: str, predictions=None,
     at the end, so a rerun overwrites cleanly and an interrupted run leaves either the
     previous complete result or nothing.
     """
-    import pandas as pd
     src, out = Path(pairs_dir), Path(out_dir)
-    man_path = src / "manifest.csv"
-    if not man_path.exists():
-        load_manifest(src)                       # raises its helpful "no manifest" error
-    raw = man_path.read_bytes()
-    header, *records = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+    header, records, raw = _read_manifest(src)
     rows = [dict(zip(header, rec)) for rec in records]
-    keep = np.asarray(keep)
-    if keep.dtype != bool:
-        if keep.size and not np.isin(keep, (0, 1)).all():
-            raise ValueError(f"keep must be booleans (or 0/1), one per row of {man_path}")
-        keep = keep.astype(bool)
-    if keep.shape != (len(rows),):
-        raise ValueError(f"keep has shape {keep.shape} but {man_path} has {len(rows)} pairs")
-    preds = None
-    if predictions is not None:
-        preds = pd.DataFrame({k: np.asarray(v) for k, v in dict(predictions).items()})
-        if len(preds) != len(rows):
-            raise ValueError(f"predictions have {len(preds)} rows but {man_path} has {len(rows)} pairs")
+    keep, preds = _check_keep(keep, predictions, len(rows), src / "manifest.csv")
     if out.resolve() == src.resolve():
         raise ValueError(f"out_dir {out} is the source pair set itself; choose another folder")
     if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / "cleaning.json").exists())):
         raise FileExistsError(f"{out} exists and is not the output of an earlier cleaning; "
                               f"refusing to replace it")
-
-    tmp = out.with_name(f".{out.name}.partial")
-    old = out.with_name(f".{out.name}.old")
-    for d in (tmp, old):                         # leftovers of an interrupted run
-        shutil.rmtree(d, ignore_errors=True)
     kept_rows = [r for r, k in zip(rows, keep) if k]
-    gone = pd.DataFrame([{c: r[c] for c in ("pair_id", "label", "split")} for r in rows],
-                        columns=["pair_id", "label", "split"])
-    if preds is not None:
-        gone = pd.concat([gone, preds.reset_index(drop=True)], axis=1)
     after = {lab: {s: 0 for s in d} for lab, d in _counts(rows).items()}   # every label, even if emptied
     for lab, d in _counts(kept_rows).items():
         after[lab].update(d)
     record = {"cleaning_version": CLEANING_VERSION, "source_pairs_dir": str(src.resolve()),
-              "source_manifest_sha256": hashlib.sha256(raw).hexdigest(), "rule": rule,
+              "source_manifest_sha256": hashlib.sha256(raw).hexdigest(), "source_fingerprint": fingerprint(src),
+              "rule": rule,
               "pairs_before": len(rows), "pairs_after": len(kept_rows),
               "discarded": len(rows) - len(kept_rows),
               "discarded_fraction": round(1 - len(kept_rows) / len(rows), 6) if rows else None,
               "counts_before": _counts(rows), "counts_after": after, "info": info or {}}
     summary = {"pairs": len(kept_rows), "per_label_split": _counts(kept_rows),
                "cleaned_from_pairs": len(rows), "rule": rule}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
-        tmp.mkdir(parents=True)
-        for r in kept_rows:
-            for col in ("image", "audio"):
-                rel = Path(r[col])
-                if rel.is_absolute() or ".." in rel.parts:
-                    raise ValueError(f"{man_path}: {col} path {r[col]!r} is not inside the pair set")
-                if not (src / rel).exists():
-                    raise FileNotFoundError(f"{src / rel}: listed in {man_path} but missing")
-                _link_or_copy(src / rel, tmp / rel)
+        _link_pairs(src, tmp, kept_rows)
         with open(tmp / "manifest.csv", "w", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(header)
             w.writerows(rec for rec, k in zip(records, keep) if k)
-        gone[~keep].to_csv(tmp / "discarded.csv", index=False, lineterminator="\n")
-        (tmp / "cleaning.json").write_text(json.dumps(record, indent=2, sort_keys=True, default=_jsonable) + "\n")
-        (tmp / "summary.json").write_text(json.dumps(summary, sort_keys=True))
+        _discarded_table(rows, preds)[~keep].to_csv(tmp / "discarded.csv", index=False, lineterminator="\n")
+        cache.write_text(tmp / "cleaning.json", json.dumps(record, indent=2, sort_keys=True, default=_jsonable) + "\n")
+        cache.write_text(tmp / "summary.json", json.dumps(summary, sort_keys=True))
+        os.chmod(tmp, 0o755)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     # swap the finished folder in: out is always the old result, the new one, or absent
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
     if out.exists():
-        os.replace(out, old)
+        os.replace(out, old / out.name)
     os.replace(tmp, out)
     shutil.rmtree(old, ignore_errors=True)
     return out
+
+
+def _read_manifest(src: Path):
+    """The header, the records and the raw bytes of ``src/manifest.csv``."""
+    man_path = src / "manifest.csv"
+    if not man_path.exists():
+        load_manifest(src)                       # raises its helpful "no manifest" error
+    raw = man_path.read_bytes()
+    header, *records = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+    return header, records, raw
+
+
+def _check_keep(keep, predictions, n: int, man_path: Path):
+    """``keep`` as booleans and ``predictions`` as a DataFrame, both checked to have ``n`` rows."""
+    import pandas as pd
+    keep = np.asarray(keep)
+    if keep.dtype != bool:
+        if keep.size and not np.isin(keep, (0, 1)).all():
+            raise ValueError(f"keep must be booleans (or 0/1), one per row of {man_path}")
+        keep = keep.astype(bool)
+    if keep.shape != (n,):
+        raise ValueError(f"keep has shape {keep.shape} but {man_path} has {n} pairs")
+    preds = None
+    if predictions is not None:
+        preds = pd.DataFrame({k: np.asarray(v) for k, v in dict(predictions).items()})
+        if len(preds) != n:
+            raise ValueError(f"predictions have {len(preds)} rows but {man_path} has {n} pairs")
+    return keep, preds
+
+
+def _link_pairs(src: Path, dst: Path, rows) -> None:
+    """Hard-link (or copy) the image and sound of every row from ``src`` to ``dst``."""
+    for r in rows:
+        for col in ("image", "audio"):
+            rel = Path(r[col])
+            if rel.is_absolute() or ".." in rel.parts:
+                raise ValueError(f"{src / 'manifest.csv'}: {col} path {r[col]!r} is not inside the pair set")
+            if not (src / rel).exists():
+                raise FileNotFoundError(f"{src / rel}: listed in {src / 'manifest.csv'} but missing")
+            _link_or_copy(src / rel, dst / rel)
+
+
+def _discarded_table(rows, preds):
+    import pandas as pd
+    gone = pd.DataFrame([{c: r[c] for c in ("pair_id", "label", "split")} for r in rows],
+                        columns=["pair_id", "label", "split"])
+    return pd.concat([gone, preds.reset_index(drop=True)], axis=1) if preds is not None else gone
 
 
 def load_cleaning(out_dir) -> dict:
