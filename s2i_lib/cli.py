@@ -89,9 +89,13 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     if args.command == "synth":
-        from .synthav import generate_corpus
-        path = generate_corpus(suite=args.suite, profile=args.profile, out=args.out, seed=args.seed,
-                               layout=args.layout, workers=args.workers, progress=not args.no_progress)
+        from .synthav import CorpusMismatchError, generate_corpus
+        try:
+            path = generate_corpus(suite=args.suite, profile=args.profile, out=args.out, seed=args.seed,
+                                   layout=args.layout, workers=args.workers, progress=not args.no_progress)
+        except CorpusMismatchError as e:
+            print(f"s2i synth: {e}", file=sys.stderr)
+            return 2
         print(f"SynthAV {args.suite} ({args.profile}, seed {args.seed}, layout {args.layout}) written to {path}")
         return 0
     if args.command == "build":

@@ -598,3 +598,12 @@ def test_layouts_are_read_back_by_the_readers(tmp_path, kind):
     assert len(items) == len({t["clip_id"] + str(t.get("start")) for t in truth.values()})
     for it in items:
         assert it.label == truth[it.source]["layout_label"] or it.label == truth[it.source]["label"]
+
+
+def test_cli_refuses_to_write_a_corpus_into_a_folder_holding_another(tmp_path, capsys):
+    from s2i_lib import cli
+    size = SynthAVSize(clips_per_class=1, clip_seconds=1.0, fps=4, frame_size=32, classes=("dog",), defect_rate=0.0)
+    sv.generate_corpus("scenes", size, out=tmp_path / "c", seed=0, workers=1, progress=False)
+    code = cli.main(["synth", "--suite", "scenes", "--profile", "smoke", "--out", str(tmp_path / "c"), "--no-progress"])
+    assert code == 2
+    assert str(tmp_path / "c") in capsys.readouterr().err
