@@ -8,7 +8,8 @@ import them back)."""
 from . import profiles
 from .profiles import (SynthAVSize, BuildSize, EncoderSize, GANSize, Profile, PROFILE_NAMES, get_profile, override)
 from . import runs
-from .runs import (repo_root, resolve, seed_everything, package_versions, git_commit, pick_device, Run, start)
+from .runs import (repo_root, resolve, CUBLAS_WORKSPACE, PROFILE_THREADS, seed_everything, configure_threads,
+    package_versions, git_commit, pick_device, Run, same_value, start)
 from . import progress
 from .progress import (LEVELS, PROGRESS_LINE, headless, level, is_progress_line, running, tqdm, format_seconds,
     LineBar)
@@ -24,10 +25,16 @@ _LAZY = {
     'show_source': 'plots',
     'execution': 'execution',
     'NOTEBOOK_NAME': 'execution',
+    'KERNEL_ENV': 'execution',
     'list_notebooks': 'execution',
     'execute': 'execution',
     'to_html': 'execution',
+    'NotebookResult': 'execution',
+    'ReproduceResult': 'execution',
+    'ReproduceError': 'execution',
+    'select_notebooks': 'execution',
     'reproduce': 'execution',
+    'write_summary': 'execution',
     'study': 'study',
     'RATING_ANSWERS': 'study',
     'CHOICE_ANSWERS': 'study',
@@ -49,6 +56,7 @@ _LAZY = {
     'stratified_subset': 'recipes',
     'audio_classifier': 'recipes',
     'audio_autoencoder': 'recipes',
+    'reconstruction_mse': 'recipes',
     'image_classifier': 'recipes',
     'soundnet': 'recipes',
     'audio_embedding': 'recipes',
@@ -63,6 +71,13 @@ _LAZY = {
     'ladder': 'ladder',
     'LADDER': 'ladder',
     'ladder_rung': 'ladder',
+    'references': 'references',
+    'Reference': 'references',
+    'cite': 'references',
+    'reference': 'references',
+    'Citation': 'references',
+    'find_citations': 'references',
+    'check_citations': 'references',
 }
 
 
