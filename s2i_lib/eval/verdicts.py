@@ -112,7 +112,7 @@ def claim_verdict(effect: float, se: Optional[float], n_seeds: int, paper_sign: 
         raise ValueError(f"paper_sign must be +1 or -1, got {paper_sign!r}")
     if _missing(effect):
         return ClaimVerdict("not decided", effect, se, n_seeds, None, "this run has no number for it")
-    if abs(effect) <= resolution:
+    if resolution > 0 and abs(effect) <= resolution:
         return ClaimVerdict("not decided", effect, se, n_seeds, None,
                             f"{_fmt(effect, True)} is within the resolution of the measure ({_fmt(resolution)})")
     if n_seeds < 2 or _missing(se):
