@@ -69,7 +69,7 @@ class FeatureExtractor:
     @classmethod
     def from_trained(cls, trained, name: Optional[str] = None,
                      dtype: torch.dtype = torch.float32) -> "FeatureExtractor":
-        """Wrap a :class:`s2i_lib.train.engine.Trained` (or anything with ``.model``), e.g.
+        """Wrap a :class:`s2i_lib.train.Trained` (or anything with ``.model``), e.g.
         the result of :func:`s2i_lib.course.recipes.image_classifier`."""
         model = trained.model
         size = getattr(model, "config", {}).get("image_size")
