@@ -130,6 +130,12 @@ class GANTask(Task):
         d = self.data
         return idx, d.images[idx].to(self.device), d.cond[idx].to(self.device), d.labels[idx].to(self.device)
 
+    def _optimise(self, name: str, loss: torch.Tensor) -> None:
+        opt = self.optimizers[name]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
     def d_step(self, engine) -> Dict[str, torch.Tensor]:
         cfg, G, D = self.cfg, self.G, self.D
         idx, x, c, y = self._batch(engine)
@@ -147,10 +153,7 @@ class GANTask(Task):
             out["gradient_penalty"] = gp
         if cfg.aux_weight > 0:
             loss = loss + cfg.aux_weight * F.cross_entropy(o_r["cls"], y)
-        opt = self.optimizers["D"]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        self._optimise("D", loss)
         if cfg.loss == "wgan":
             losses.clip_weights(D, cfg.clip)
         out["loss_d"] = loss
@@ -166,10 +169,7 @@ class GANTask(Task):
         loss = losses.g_loss(cfg.loss, o_g["adv"])
         if cfg.aux_weight > 0:
             loss = loss + cfg.aux_weight * F.cross_entropy(o_g["cls"], y)
-        opt = self.optimizers["G"]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        self._optimise("G", loss)
         if self.ema is not None:
             self.ema.update()
         return loss
