@@ -12,11 +12,14 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_environment_yml_mirrors_pyproject_pins():
-    pins = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = project["dependencies"] + project["optional-dependencies"]["test"]
     env = (ROOT / "environment.yml").read_text()
     listed = re.findall(r"^\s+- ([A-Za-z0-9_.-]+==[^\s]+)$", env, flags=re.M)
     assert sorted(listed) == sorted(pins)
     assert "python=3.11" in env
+    makefile = (ROOT / "Makefile").read_text()
+    assert all(pin in makefile for pin in project["optional-dependencies"]["test"])
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
