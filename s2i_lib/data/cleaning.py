@@ -81,7 +81,8 @@ def parse_rule(rule: str) -> int:
 
 
 def agreement(image_probs, audio_probs, rule: str = "top1") -> np.ndarray:
-    """Which pairs the two classifiers agree on: a boolean array of length N.
+    """Which pairs the two classifiers agree on: a boolean array of length N (cleaning by
+    agreement, taught in notebook 02).
 
     ``image_probs`` and ``audio_probs`` are ``(N, C)`` class scores over the *same* C
     classes, row i of both belonging to pair i.

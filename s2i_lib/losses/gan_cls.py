@@ -18,7 +18,7 @@ from .adversarial import d_fake_term, d_real_term
 
 def gan_cls_d_loss(kind: str, s_real: torch.Tensor, s_fake: torch.Tensor, s_wrong: Optional[torch.Tensor] = None,
                    wrong_weight: float = 0.5, fake_weight: Optional[float] = None) -> torch.Tensor:
-    """The discriminator side of GAN-CLS for loss ``kind``.
+    """The discriminator side of GAN-CLS for loss ``kind`` (taught in notebook 03).
 
     With wrong pairs: ``real(S_r) + (1 - w) fake(S_f) + w fake(S_w)`` with ``w = 0.5`` in
     Reed et al. (for BCE this is minus ``log S_r + (log(1-S_w) + log(1-S_f))/2``).

@@ -10,5 +10,5 @@ from .registry import ARCHS, count_parameters, from_config, register
 from .layers import Standardize
 from .classifiers import AudioClassifier, ImageClassifier
 from .audio_encoders import AudioAutoencoder, SoundNet1D
-from .gan import (CondDiscriminator, CondGenerator, largest_singular_value, spectral_norm_switch,
+from .gan import (CondDiscriminator, CondGenerator, largest_singular_value, projection_term, spectral_norm_switch,
                   spectral_norms)

@@ -106,14 +106,22 @@ class _UpResBlock(nn.Module):
         return self.skip(up) + self.c2(F.relu(self.bn2(h)))
 
 
+def projection_term(h: torch.Tensor, v_c: torch.Tensor) -> torch.Tensor:
+    """The projection discriminator's conditional term <V c, h> (Miyato & Koyama 2018): the
+    inner product of the pooled features ``h`` with the embedded condition ``v_c = V c``,
+    added to the unconditional score psi(h).  Taught in notebook 04."""
+    return (v_c * h).sum(dim=1)
+
+
 @register
 class CondDiscriminator(nn.Module):
     """Conditional discriminator / critic with a switch for how it sees the condition.
 
     Strided 4x4 convolutions halve the input down to a 4x4 map (4 x 2 for a 128 x 44 input) (batch norm unless
     ``norm="none"``; WGAN-GP critics and spectral-normalised ones usually go without).
-    ``cond`` is ``"concat"`` (Reed et al.), ``"projection"`` (Miyato & Koyama) or ``"none"``;
-    ``aux_classes`` adds a class head; ``sn`` spectral-normalises every layer.
+    ``cond`` is ``"concat"`` (Reed et al.; notebook 03), ``"projection"`` (Miyato & Koyama,
+    :func:`projection_term`; notebook 04) or ``"none"``; ``aux_classes`` adds a class head
+    (notebook 04); ``sn`` spectral-normalises every layer (:func:`spectral_norm_switch`).
     """
 
     def __init__(self, cond_dim: int, in_shape: Sequence[int] = (32, 32), in_channels: int = 3, width: int = 64,
@@ -158,7 +166,7 @@ class CondDiscriminator(nn.Module):
             e = self.embed(c)[:, :, None, None].expand(-1, -1, f.shape[2], f.shape[3])
             adv = self.score(self.joint(torch.cat([f, e], dim=1))).flatten()
         elif self.cond == "projection":
-            adv = self.score(h).flatten() + (self.embed(c) * h).sum(dim=1)
+            adv = self.score(h).flatten() + projection_term(h, self.embed(c))
         else:
             adv = self.score(h).flatten()
         return {"adv": adv, "cls": self.aux(h) if self.aux is not None else None, "h": h}
