@@ -182,3 +182,21 @@ def test_player_framing_and_pose_probe_need_synthav_truth(tiny, tmp_path):
 def torch_allclose(a, b):
     import torch
     return a.shape == b.shape and torch.allclose(a, b)
+
+
+def test_out_of_fold_models_are_keyed_by_every_hyper_parameter(tiny):
+    """lr and the l2 weight change the fold models, so they must change their keys (they used
+    to be left out, so a changed learning rate loaded the old models)."""
+    from s2i_lib import train
+    pairs, data_dir, arr = tiny
+    store = train.ModelStore(data_dir / "models")
+    kw = dict(profile="smoke", data_dir=data_dir, arrays=arr, progress=False, epochs=1, **FAST)
+    p_default = encoders.out_of_fold_probs(pairs, "audio", **kw)
+    before = {e["key"] for e in store.entries("audio_fold")}
+    p_lr = encoders.out_of_fold_probs(pairs, "audio", lr=3e-2, **kw)
+    encoders.out_of_fold_probs(pairs, "audio", l2_fc=0.0, **kw)
+    after = {e["key"] for e in store.entries("audio_fold")}
+    assert len(after - before) == 4                  # two folds x two new settings, none reused
+    assert not np.allclose(p_default, p_lr)          # ... and the setting is used, not only recorded
+    for e in store.entries("audio_fold"):
+        assert {"lr", "l2_fc", "batch_size", "epochs", "width", "depth", "recipe_version"} <= set(e["payload"])
