@@ -177,3 +177,12 @@ def test_report_reproduces_notebook_04_scoring(colour_setup):
     rep = report.report(G, cond, labels, judge, real=real, seed=SEED)
     assert (rep.inception_score, rep.inception_score_std, rep.accuracy, rep.frechet_distance, rep.kid, rep.diversity) == \
         (ev["inception_score_mean"], ev["inception_score_std"], ev["accuracy"], ev["frechet_distance"], ev["kid_mean"], div)
+
+
+def test_inception_weights_are_looked_for_in_the_torch_cache_never_fetched(tmp_path, monkeypatch):
+    from s2i_lib.eval import extractors
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "th"))
+    p = extractors._inception_weights_path()
+    assert p.parent == tmp_path / "th" / "hub" / "checkpoints" and p.name.startswith("inception_v3")
+    with pytest.raises(FileNotFoundError, match="never downloads"):
+        extractors.make("torchvision-inception-v3")

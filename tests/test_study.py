@@ -1,4 +1,4 @@
-"""The human-evaluation studies (Wan et al. 2019, Tables 5 and 6) in s2i_lib.study."""
+"""The human-evaluation studies (Wan et al. 2019, Tables 5 and 6) in s2i_lib.course.study."""
 from __future__ import annotations
 
 import csv

@@ -184,8 +184,14 @@ class _InceptionPool3(nn.Module):
 
 
 def _inception_weights_path() -> Path:
+    """Where torchvision keeps the Inception-v3 file once a user has fetched it
+    (``$TORCH_HOME/hub/checkpoints``, by default ``~/.cache/torch/hub/checkpoints``); only
+    the path is computed here, nothing is fetched."""
+    import os
     from torchvision.models import Inception_V3_Weights
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(Inception_V3_Weights.IMAGENET1K_V1.url).name
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    torch_home = Path(os.environ.get("TORCH_HOME", cache / "torch"))
+    return torch_home / "hub" / "checkpoints" / Path(Inception_V3_Weights.IMAGENET1K_V1.url).name
 
 
 @register("torchvision-inception-v3")

@@ -86,7 +86,7 @@ class AudioAutoencoder(nn.Module):
 
     Stacks 1-3 each halve both axes with a strided conv and learn a deconv that undoes
     it; stack 4 flattens the last feature map and projects it to a ``code``-d vector with
-    a fully connected layer (and back).  :func:`s2i_lib.training.train_autoencoder`
+    a fully connected layer (and back).  :func:`s2i_lib.train.train_autoencoder`
     trains the stacks in order, each to reconstruct its own input with MSE while the
     earlier stacks stay frozen, as in the paper.
     """

@@ -29,7 +29,7 @@ class AudioClassifier(nn.Module):
     inputs (a 513-bin STFT) stay affordable on a CPU.  An adaptive max-pool to a 4x2 grid
     makes the head the same size for every representation.  Dropout follows the two
     hidden FC layers; the l2 penalty on the FC weights lives in the training loop
-    (:func:`s2i_lib.training.fc_l2`).
+    (:func:`s2i_lib.losses.fc_l2`).
     """
 
     def __init__(self, in_shape: Sequence[int], num_classes: int, depth: int = 4, width: int = 16,
