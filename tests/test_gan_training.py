@@ -31,9 +31,11 @@ def _nets(seed=0, sn=True, aux=0):
     return G, D
 
 
-def test_resumed_run_equals_uninterrupted(tmp_path):
+@pytest.mark.parametrize("levers", [{}, {"diff_augment": "color,translation,cutout", "channels_last": True}],
+                         ids=["plain", "diffaugment-channels-last"])
+def test_resumed_run_equals_uninterrupted(tmp_path, levers):
     cfg = GANConfig(loss="hinge", steps=6, batch_size=8, n_d=2, ema=0.9, log_every=1, sample_every=3,
-                    checkpoint_every=100, seed=3)
+                    checkpoint_every=100, seed=3, **levers)
     data = _data()
     G1, D1 = _nets()
     whole = train_gan(G1, D1, data, cfg, tmp_path / "whole", progress=False)
@@ -201,3 +203,35 @@ def test_a_gan_iteration_runs_with_the_networks_on_another_device(loss):
     out = task.step(torch.zeros(1, dtype=torch.long), eng)
     assert out["loss_d"].device.type == "meta" and out["loss_g"].device.type == "meta"
     assert next(ema.shadow.parameters()).device.type == "meta"
+
+
+def test_diff_augment_changes_images_keeps_gradients_and_names_bad_policies():
+    from s2i_lib.train.augment import diff_augment
+    torch.manual_seed(0)
+    x = (torch.rand(16, 3, 16, 16) * 2 - 1).requires_grad_(True)
+    for policy in ("color", "translation", "cutout"):
+        out = diff_augment(x, policy)
+        assert out.shape == x.shape and not torch.allclose(out, x), policy
+        out.sum().backward()                     # G learns through the augmentation
+        assert x.grad is not None and x.grad.abs().sum() > 0, policy
+        x.grad = None
+    holes = (diff_augment(torch.ones(64, 3, 16, 16), "cutout") == 0).all(dim=1).flatten(1).sum(1)
+    assert holes.min() >= 4 * 4 and holes.max() <= 8 * 8   # a half-side square, partly outside at the borders
+    shifted = diff_augment(torch.ones(64, 1, 16, 16), "translation")
+    assert ((shifted == 0) | (shifted == 1)).all() and (shifted == 0).any()   # pixels move, zeros enter
+    with pytest.raises(ValueError, match="unknown DiffAugment policy 'rotate'"):
+        GANConfig(diff_augment="translation,rotate")
+
+
+def test_diff_augment_is_what_the_discriminator_sees(tmp_path):
+    """With DiffAugment D is only shown augmented images, so its real score on a batch
+    differs from the score of the same weights on the plain batch."""
+    data = _data()
+    seen = []
+    G, D = _nets()
+    D.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach().clone()))
+    task = GANTask(G, D, data, GANConfig(loss="hinge", steps=1, batch_size=8, diff_augment="cutout", seed=0))
+    x = data.images[:8]
+    task.judge(x, data.cond[:8])
+    assert len(seen) == 1 and not torch.equal(seen[0], x)
+    assert ((seen[0] == 0).all(dim=1).flatten(1).sum(1) >= 16).all()

@@ -30,6 +30,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .. import losses
+from . import augment
 from . import callbacks as cb
 from .engine import RandomBatches, Task, fit
 
@@ -54,6 +55,8 @@ class GANConfig:
     clip: float = 0.01              # WGAN weight clipping
     gp_weight: float = 10.0         # WGAN-GP penalty weight
     ema: float = 0.0                # decay of the EMA of G (0: no EMA)
+    diff_augment: str = ""          # DiffAugment policy before D, e.g. "translation,cutout" ("": none)
+    channels_last: bool = False     # channels-last memory format for G, D and the batches (speed only)
     log_every: int = 10
     sample_every: int = 100
     eval_every: int = 0             # 0: never
@@ -70,6 +73,8 @@ class GANConfig:
         if self.wrong not in losses.WrongPairSampler.MODES:
             raise ValueError(f"wrong must be one of {losses.WrongPairSampler.MODES}, got {self.wrong!r}")
         self.betas = tuple(self.betas)
+        if self.diff_augment:
+            augment.diff_augment(torch.zeros(1, 1, 8, 8), self.diff_augment)   # names the bad policy now
 
 
 @dataclass
@@ -115,6 +120,11 @@ class GANTask(Task):
         if cfg.aux_weight > 0 and getattr(D, "aux", None) is None:
             raise ValueError("aux_weight > 0 needs a discriminator built with aux_classes > 0")
         self.G, self.D, self.data, self.cfg, self.ema = G, D, data, cfg, ema
+        if cfg.channels_last:
+            G.to(memory_format=torch.channels_last)
+            D.to(memory_format=torch.channels_last)
+        # what D judges: with DiffAugment, an augmented copy of every image it is shown
+        self.judge = D if not cfg.diff_augment else (lambda x, c: D(augment.diff_augment(x, cfg.diff_augment), c))
         self.device = next(G.parameters()).device
         groups = data.groups if data.groups is not None else np.arange(len(data))
         self.wrong = losses.WrongPairSampler(data.labels.cpu().numpy(), groups, cfg.wrong, seed=cfg.seed)
@@ -128,7 +138,10 @@ class GANTask(Task):
     def _batch(self, engine):
         idx = self.batches(engine.step, engine.generator)
         d = self.data
-        return idx, d.images[idx].to(self.device), d.cond[idx].to(self.device), d.labels[idx].to(self.device)
+        x = d.images[idx].to(self.device)
+        if self.cfg.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return idx, x, d.cond[idx].to(self.device), d.labels[idx].to(self.device)
 
     def _optimise(self, name: str, loss: torch.Tensor) -> None:
         opt = self.optimizers[name]
@@ -137,7 +150,7 @@ class GANTask(Task):
         opt.step()
 
     def d_step(self, engine) -> Dict[str, torch.Tensor]:
-        cfg, G, D = self.cfg, self.G, self.D
+        cfg, G, D = self.cfg, self.G, self.judge
         idx, x, c, y = self._batch(engine)
         z = G.noise(len(idx), generator=engine.generator).to(self.device)
         with torch.no_grad():
@@ -155,14 +168,14 @@ class GANTask(Task):
             loss = loss + cfg.aux_weight * F.cross_entropy(o_r["cls"], y)
         self._optimise("D", loss)
         if cfg.loss == "wgan":
-            losses.clip_weights(D, cfg.clip)
+            losses.clip_weights(self.D, cfg.clip)
         out["loss_d"] = loss
         if s_w is not None:
             out["score_wrong"] = s_w.mean()
         return out
 
     def g_step(self, engine) -> torch.Tensor:
-        cfg, G, D = self.cfg, self.G, self.D
+        cfg, G, D = self.cfg, self.G, self.judge
         idx, _x, c, y = self._batch(engine)
         z = G.noise(len(idx), generator=engine.generator).to(self.device)
         o_g = D(G(z, c), c)
