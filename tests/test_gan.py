@@ -186,6 +186,9 @@ def test_wan_ladder_rungs_build_the_intended_models():
     # (b) WGAN-GP with the GAN-CLS discriminator: joined condition and wrong pairs
     G, D, cfg = built["b"]
     assert cfg["loss"] == "wgan-gp" and cfg["wrong"] == "class" and D.cond == "concat"
+    # ... trained with Gulrajani et al.'s settings, not the course's fast optimiser
+    assert (cfg["n_d"], cfg["lr_g"], cfg["lr_d"], tuple(cfg["betas"]), cfg["gp_weight"]) == (5, 1e-4, 1e-4, (0.0, 0.9), 10.0)
+    assert "n_d" not in built["c"][2] and "lr_d" not in built["c"][2]     # (c)-(g): the profile's optimiser
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules())
     # (c) plain conditional GAN: no spectral norm anywhere
     assert not any(_is_sn(m) for m in layers(built["c"][1])) and built["c"][2]["loss"] == "bce"
@@ -206,3 +209,6 @@ def test_wan_ladder_rungs_build_the_intended_models():
     assert D.aux is not None and D.aux.out_features == 5 and cfg["aux_weight"] > 0 and D.cond == "projection"
     with pytest.raises(ValueError, match="unknown rung"):
         ladder_rung("a", COND, 5)
+    # what each step changes is written down, one entry for each rung; (e)-(g) change one thing
+    from s2i_lib.course.ladder import LADDER_CHANGES
+    assert set(LADDER_CHANGES) == set(LADDER) and all(len(LADDER_CHANGES[r]) == 1 for r in "efg")

@@ -19,6 +19,26 @@ LADDER = {
 }
 """The rungs of Wan et al. (2019) Table 4 that train a model; rung (a) is real images."""
 
+LADDER_CHANGES = {
+    "b": ["Wasserstein loss with a gradient penalty (lambda 10)", "GAN-CLS wrong pairs (a sound of another class)",
+          "no batch norm in the critic", "its own optimiser: 5 critic steps per G step, Adam 1e-4, betas (0, 0.9)"],
+    "c": ["BCE loss in place of the Wasserstein loss and its penalty", "no wrong pairs", "batch norm in D",
+          "the course's optimiser (1 D step per G step, the profile's Adam)"],
+    "d": ["spectral norm on every layer of D", "batch norm removed from D (spectral norm takes its place)"],
+    "e": ["hinge loss in place of BCE"],
+    "f": ["projection discriminator in place of the condition joined at 4x4"],
+    "g": ["auxiliary-classifier head on D, its cross-entropy added to D's and G's losses (weight 1)"],
+}
+"""What each rung changes from the rung before it ((b): from an unconditional DCGAN-style
+baseline).  Wan et al. describe their ladder as one addition per rung; two of the steps change
+more than one thing, and notebook 04 shows this list beside the verdicts."""
+
+WGAN_GP_RECIPE = {"n_d": 5, "n_g": 1, "lr_g": 1e-4, "lr_d": 1e-4, "betas": (0.0, 0.9), "gp_weight": 10.0}
+"""The settings Gulrajani et al. (2017, Algorithm 1) give for WGAN-GP: five critic steps per
+generator step, Adam at 1e-4 with betas (0, 0.9), penalty weight 10.  Rung (b) trains with
+these in every profile, so that a loss of (b) against (c) is not the course's fast optimiser
+failing a Wasserstein critic."""
+
 
 def ladder_rung(rung: str, cond_dim: int, n_classes: int, image_size: int = 32, width: int = 32,
                 z_dim: int = 100) -> Tuple[nn.Module, nn.Module, dict]:
@@ -26,12 +46,16 @@ def ladder_rung(rung: str, cond_dim: int, n_classes: int, image_size: int = 32, 
     of Wan et al.'s ladder:
 
     - (b) WGAN-GP with Reed et al.'s GAN-CLS discriminator (condition joined at 4x4, wrong
-      pairs of another class), no batch norm in the critic (the penalty is per sample);
+      pairs of another class), no batch norm in the critic (the penalty is per sample), and
+      Gulrajani et al.'s optimiser (:data:`WGAN_GP_RECIPE`: 5 critic steps per G step);
     - (c) a conditional GAN: BCE, the same joined condition, batch norm, no wrong pairs;
     - (d) spectral norm on every layer of D (and no batch norm);
     - (e) the hinge loss;
     - (f) the projection discriminator in place of the joined condition;
     - (g) an auxiliary classifier head on D, its cross-entropy added to both losses.
+
+    The returned fields override the profile's defaults (:data:`LADDER_CHANGES` lists what each
+    step changes).
     """
     if rung not in LADDER:
         raise ValueError(f"unknown rung {rung!r}; choose one of {', '.join(LADDER)} ((a) is real images)")
@@ -45,7 +69,7 @@ def ladder_rung(rung: str, cond_dim: int, n_classes: int, image_size: int = 32, 
     D = CondDiscriminator(cond_dim, in_shape=(image_size, image_size), width=width, cond=cond,
                           aux_classes=aux, sn=sn, norm=norm)
     if rung == "b":
-        cfg = {"loss": "wgan-gp", "wrong": "class"}
+        cfg = {"loss": "wgan-gp", "wrong": "class", **WGAN_GP_RECIPE}
     else:
         cfg = {"loss": "hinge" if at >= order.index("e") else "bce", "wrong": "none",
                "aux_weight": 1.0 if rung == "g" else 0.0}
