@@ -26,9 +26,10 @@ endif
 
 help:
 	@echo "make reproduce [PROFILE=course|smoke|paper]  -- set up, then execute every notebook into results/<PROFILE>/"
+	@echo "make reproduce PROFILE=paper DRY_RUN=1       -- the paper's networks with 1% of its steps, into results/paper-dry/"
 	@echo "make test                                    -- set up, then unit tests + every notebook (smoke) + nbval"
 	@echo "make lab                                     -- JupyterLab on notebooks/"
-	@echo "make bench                                   -- time the data path and notebook 02's models against the budgets"
+	@echo "make bench                                   -- time the data path, notebook 02's models and the GAN steps against the budgets"
 
 $(STAMP): pyproject.toml Makefile
 	@echo ">> setting up the environment in $(VENV)"
@@ -50,8 +51,10 @@ setup: $(STAMP)
 		|| { cat $(VENV)/.s2i-editable.log; exit 1; }
 	@$(PY) -c "import torch, torchaudio, torchvision, av, librosa, s2i_lib; print('>> environment ok: torch', torch.__version__, '| s2i_lib at', s2i_lib.__file__)"
 
+# DRY_RUN=1: the profile's networks at their real size, 1% of its steps and epochs, a small
+# corpus, into results/<PROFILE>-dry/ (s2i_lib/course/dryrun.py)
 reproduce: setup
-	$(PY) -m s2i_lib.cli reproduce --profile $(PROFILE) --seed $(SEED) --data-dir $(DATA_DIR)
+	$(PY) -m s2i_lib.cli reproduce --profile $(PROFILE) --seed $(SEED) --data-dir $(DATA_DIR)$(if $(filter 1 yes true,$(DRY_RUN)), --dry-run)
 
 test: setup
 	$(PY) -m pytest tests
@@ -62,6 +65,7 @@ unit: setup
 bench: setup
 	$(PY) tests/benchmarks/bench_data.py
 	$(PY) tests/benchmarks/bench_audio.py
+	$(PY) tests/benchmarks/bench_gan.py
 
 lab: setup
 	env -u S2I_HEADLESS $(VENV)/bin/jupyter lab notebooks/

@@ -1,4 +1,5 @@
-"""The ``s2i`` command line: ``s2i synth``, ``s2i build``, ``s2i merge``.
+"""The ``s2i`` command line: ``s2i synth``, ``s2i build``, ``s2i merge``, ``s2i reproduce``
+(``--dry-run``: the profile's networks with 1% of its training, :mod:`s2i_lib.course.dryrun`).
 
 Everything here is also callable from Python (:func:`s2i_lib.synthav.generate_corpus`,
 :func:`s2i_lib.data.build`, :func:`s2i_lib.data.merge`).  Exit codes of ``build`` and
@@ -83,6 +84,9 @@ def parser() -> argparse.ArgumentParser:
                    help="data folder, passed to every notebook as DATA_DIR (default data; relative to the repository)")
     r.add_argument("--only", nargs="*", help="notebook name prefixes, e.g. 01 02")
     r.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: no limit)")
+    r.add_argument("--dry-run", action="store_true",
+                   help="the profile's networks at their real size with 1%% of its steps and epochs and a small "
+                        "corpus, into results/<profile>-dry/ (s2i_lib.course.dryrun)")
     return p
 
 
@@ -116,9 +120,11 @@ def main(argv=None) -> int:
         print(res)
         return 0
     if args.command == "reproduce":
+        from .course.dryrun import dry_name
         from .course.execution import ReproduceError, reproduce
+        profile = dry_name(args.profile) if args.dry_run else args.profile
         try:
-            reproduce(args.profile, args.seed, args.results, args.only, data_dir=args.data_dir, timeout=args.timeout)
+            reproduce(profile, args.seed, args.results, args.only, data_dir=args.data_dir, timeout=args.timeout)
         except ReproduceError as e:
             for nb in e.result.failed:
                 print(f"s2i reproduce: FAILED {nb.name}: {nb.error}", file=sys.stderr)

@@ -125,3 +125,112 @@ def test_cli_turns_results_into_exit_codes(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(execution, "reproduce", bad)
     assert cli.main(["reproduce", "--only", "09"]) == 2
     assert "'09'" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- dry runs
+from dataclasses import fields as dataclass_fields
+
+from s2i_lib.course import dryrun, profiles
+
+STEP_FIELDS = {"encoders": {"audio_epochs", "image_epochs", "autoencoder_epochs", "soundnet_epochs"},
+               "gan": {"s2i_steps", "pose_steps", "kang_steps", "i2s_steps", "ladder_steps", "eval_every"}}
+
+
+@pytest.fixture
+def profile_table(monkeypatch):
+    """The profiles' table, restored after the test (a dry lookup registers its profile)."""
+    monkeypatch.setattr(profiles, "_PROFILES", dict(profiles._PROFILES))
+    return profiles._PROFILES
+
+
+def test_the_dry_profile_has_the_papers_networks_and_one_percent_of_its_steps():
+    paper = profiles.get_profile("paper")
+    dry = dryrun.dry_profile(paper)
+    assert dry.name == "paper-dry" and "dry run of paper" in dry.description
+    for part in ("encoders", "gan"):
+        base, small = getattr(paper, part), getattr(dry, part)
+        names = {f.name for f in dataclass_fields(base)}
+        assert STEP_FIELDS[part] <= names
+        for name in names:
+            b, s = getattr(base, name), getattr(small, name)
+            if name in STEP_FIELDS[part] or dryrun.is_scaled(name):
+                assert s == max(1, round(b / 100)), (part, name, b, s)
+                assert s < b or b == 1
+            else:                                  # widths, sizes, batch sizes, rates, ratios, seeds: the paper's
+                assert s == b, (part, name, b, s)
+    assert (dry.gan.width, dry.gan.ladder_width, dry.gan.i2s_width, dry.gan.i2s_mels) == (64, 64, 32, 128)
+    assert (dry.encoders.width, dry.encoders.image_size, dry.build.image_size) == (32, 64, 128)
+    assert dry.gan.s2i_steps == paper.gan.s2i_steps // 100 and dry.encoders.audio_epochs == 1   # 40 epochs -> 1
+    assert dry.build == paper.build
+    for suite in ("scenes", "performances"):       # a small corpus of the same clips
+        b, s = getattr(paper, suite), getattr(dry, suite)
+        assert s.clips_per_class == max(dryrun.MIN_CLIPS, round(b.clips_per_class / 100)) < b.clips_per_class
+        assert (s.clip_seconds, s.fps, s.frame_size, s.classes, s.sample_rate) == \
+               (b.clip_seconds, b.fps, b.frame_size, b.classes, b.sample_rate)
+    assert profiles.get_profile("paper").gan.s2i_steps == paper.gan.s2i_steps   # the paper profile is untouched
+    half = dryrun.dry_profile(paper, fraction=0.5)
+    assert half.gan.ladder_steps == paper.gan.ladder_steps // 2
+    with pytest.raises(ValueError):
+        dryrun.dry_profile(paper, fraction=0)
+    assert dryrun.scaled(0) == 0 and dryrun.scaled(3) == 1 and dryrun.scaled(250) == 2
+
+
+def test_a_dry_profile_is_found_by_name_and_registered(profile_table):
+    with pytest.raises(ValueError):
+        profiles.get_profile("paper-dry")          # unknown until looked up
+    dry = dryrun.lookup("paper-dry")
+    assert dry == dryrun.dry_profile(profiles.get_profile("paper"))
+    assert profiles.get_profile("paper-dry") is dry                   # what the recipes call finds it now
+    assert dryrun.lookup("course") is profiles.get_profile("course")
+    assert dryrun.dry_name("paper") == "paper-dry"
+    for bad in ("huge-dry", "huge"):
+        with pytest.raises(ValueError, match="unknown profile"):
+            dryrun.lookup(bad)
+    with pytest.raises(ValueError):
+        dryrun.dry_name("paper-dry")
+    with pytest.raises(ValueError):
+        dryrun.dry_name("huge")
+
+
+RUN_START = '''
+import json, pathlib
+from s2i_lib.course import runs
+run = runs.start(NAME, profile=PROFILE, seed=SEED, data_dir=DATA_DIR, results_dir=RESULTS_DIR, quiet=True)
+run.write_metrics({"s2i_steps": run.profile.gan.s2i_steps, "width": run.profile.gan.width})
+print(run.out_dir)
+'''
+
+
+def test_reproduce_runs_a_dry_profile_into_its_own_folder(course, profile_table, monkeypatch):
+    for p in (course / "notebooks").glob("*.ipynb"):
+        p.unlink()
+    notebook(course / "notebooks", "01_start", RUN_START)
+    made = []
+    monkeypatch.setattr("s2i_lib.synthav.ensure_corpus",
+                        lambda data, suite, profile, seed: made.append((suite, profile)) or data / suite)
+    res = reproduce("smoke-dry", results_dir="out", data_dir="d")
+    assert made == [("scenes", "smoke-dry"), ("performances", "smoke-dry")]
+    assert res.ok and res.out_dir == course / "out" / "smoke-dry"
+    # the notebook's kernel resolved the dry profile itself: the smoke networks, 1% of the steps
+    metrics = json.loads((course / "out" / "smoke-dry" / "metrics" / "01_start.json").read_text())
+    smoke = profiles.get_profile("smoke")
+    assert metrics["metrics"] == {"s2i_steps": max(1, round(smoke.gan.s2i_steps / 100)), "width": smoke.gan.width}
+    assert metrics["provenance"]["profile"] == "smoke-dry"
+    assert not (course / "out" / "smoke").exists()
+
+
+def test_cli_and_make_pass_the_dry_run(monkeypatch):
+    import shutil
+    import subprocess
+    from s2i_lib.course.runs import repo_root
+    calls = []
+    monkeypatch.setattr(execution, "reproduce", lambda profile, *a, **k: calls.append(profile))
+    assert cli.main(["reproduce", "--profile", "paper", "--dry-run"]) == 0
+    assert cli.main(["reproduce", "--profile", "paper"]) == 0
+    assert calls == ["paper-dry", "paper"]
+    if shutil.which("make"):
+        def dry_make(*args):
+            return subprocess.run(["make", "-n", "reproduce", *args], cwd=repo_root(), capture_output=True,
+                                  text=True).stdout.splitlines()[-1]
+        assert dry_make("PROFILE=paper", "DRY_RUN=1").endswith("--profile paper --seed 0 --data-dir data --dry-run")
+        assert dry_make("PROFILE=paper").endswith("--profile paper --seed 0 --data-dir data")

@@ -1,4 +1,4 @@
-"""What the course runs: profiles, runs, progress, plots, execution, studies, the recipes
+"""What the course runs: profiles (and their dry runs), runs, progress, plots, execution, studies, the recipes
 of the course's trained models and probes, Wan et al.'s ladder, references.
 
 The profiles, runs and progress load at once; the heavier modules load on first use, so
@@ -71,6 +71,10 @@ _LAZY = {
     'ladder': 'ladder',
     'LADDER': 'ladder',
     'ladder_rung': 'ladder',
+    'LADDER_CHANGES': 'ladder',
+    'WGAN_GP_RECIPE': 'ladder',
+    'dryrun': 'dryrun',
+    'dry_profile': 'dryrun',
     'references': 'references',
     'Reference': 'references',
     'cite': 'references',

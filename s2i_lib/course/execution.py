@@ -146,15 +146,17 @@ def reproduce(profile: str = "course", seed: int = 0, results_dir="results", onl
               data_dir="data", notebooks_dir=None, prepare_data: bool = True,
               timeout: Optional[int] = None) -> ReproduceResult:
     """Execute every notebook in ``profile`` and write executed copies, HTML, figures,
-    metrics and ``SUMMARY.md`` under ``<results_dir>/<profile>/``.
+    metrics and ``SUMMARY.md`` under ``<results_dir>/<profile>/``.  ``profile`` may be a
+    dry run such as ``paper-dry`` (:mod:`s2i_lib.course.dryrun`: the paper's networks, 1%
+    of its steps and epochs, a small corpus), which writes under ``<results_dir>/paper-dry/``.
 
     ``data_dir`` (relative paths are taken from the repository root) is where the SynthAV
     corpora are made first (``prepare_data``) and is passed to every notebook as its
     ``DATA_DIR``.  A failing notebook does not stop the others; when any failed, the
     summary is still written and :class:`ReproduceError` is raised.  Returns a
     :class:`ReproduceResult`."""
-    from .profiles import get_profile
-    get_profile(profile)                                   # an unknown profile fails here, not in every notebook
+    from .dryrun import lookup
+    lookup(profile)                                        # an unknown profile fails here, not in every notebook
     out, data = resolve(results_dir), resolve(data_dir)
     chosen = select_notebooks(list_notebooks(Path(notebooks_dir) if notebooks_dir else None), only)
     prof_dir = out / profile

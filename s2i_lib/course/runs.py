@@ -249,8 +249,10 @@ def same_value(value, reference, tol=0.0) -> Tuple[bool, str]:
 def start(notebook: str, profile: str = "course", seed: int = 0, data_dir="data", results_dir="results",
           device: str = "auto", quiet: bool = False) -> Run:
     """Begin a notebook run: resolve folders, pick the device, set torch's threads for the
-    profile, seed everything (deterministic mode, CUDA's included), print the environment."""
-    prof = get_profile(profile)
+    profile, seed everything (deterministic mode, CUDA's included), print the environment.
+    ``profile`` may name a dry run (``paper-dry``, :mod:`s2i_lib.course.dryrun`)."""
+    from .dryrun import lookup
+    prof = lookup(profile)
     dev = pick_device(device)
     threads = configure_threads(prof.name)
     seed_everything(seed, device=dev)
