@@ -14,7 +14,7 @@ from .callbacks import EMA, Callback, Evaluate, LogFiles, SampleGrid, save_grid,
 from .augment import augment_images
 from .tasks import (SupervisedTask, accuracy, cosine_factor, fit_classifier, fit_distillation, fit_regression,
                     predict, train_autoencoder)
-from .gan import GANConfig, GANData, GANRun, GANTask, cached_gan, generate, train_gan
+from .gan import GANConfig, GANData, GANRun, GANTask, at_noise_scale, cached_gan, generate, train_gan
 from .store import ModelStore, Trained
 from ..losses import fc_l2
 from ..cache import cache_key as config_key
