@@ -8,7 +8,7 @@ import pytest
 from s2i_lib import audio
 from s2i_lib.data.framing import crop_images, framed_images, player_boxes
 from s2i_lib.data import datasets
-from s2i_lib import course
+from s2i_lib import course, train
 from s2i_lib.course import recipes as encoders
 
 from conftest import synthav_build
@@ -51,6 +51,33 @@ def test_audio_classifier_beats_chance_and_is_reused(tiny):
     c = encoders.audio_classifier(pairs, other, depth=4, profile="smoke", data_dir=data, arrays=arr,
                                   epochs=1, max_train=None, progress=False, **FAST)
     assert not c.loaded and c.path != a.path and c.model.config["in_shape"][1] > a.model.config["in_shape"][1]
+
+
+def test_representation_is_computed_once_per_pair_set(tiny, monkeypatch):
+    _, _, arr = tiny
+    encoders._REP_CACHE.pop(arr, None)                  # forget what earlier tests computed
+    calls = []
+    real = encoders.represent
+    monkeypatch.setattr(encoders, "represent", lambda rep, waves, **kw: calls.append(rep.kind) or real(rep, waves, **kw))
+    lms, mfcc = audio.representation("logmel"), audio.representation("mfcc")
+    x = encoders.represented(lms, arr)
+    assert encoders.represented(lms, arr) is x and calls == ["logmel"]
+    assert np.allclose(x.numpy(), lms(arr.wave_tensor()).numpy(), atol=1e-4)
+    encoders.represented(mfcc, arr)
+    encoders.represented(lms, arr)                      # still kept: the cache holds the last two
+    assert calls == ["logmel", "mfcc"]
+    encoders.represented(audio.representation("cqt"), arr)
+    encoders.represented(mfcc, arr)                     # mfcc was the oldest, so it was dropped
+    assert calls == ["logmel", "mfcc", "cqt", "mfcc"]
+
+
+def test_test_accuracy_is_the_final_model_on_every_test_pair(tiny):
+    pairs, data, arr = tiny
+    a = encoders.audio_classifier(pairs, "mfcc", depth=3, profile="smoke", data_dir=data, arrays=arr,
+                                  epochs=3, max_train=None, progress=False, **FAST)
+    X, y, te = encoders.represented(a.rep, arr), arr.label_tensor(), arr.index("test")
+    assert a.metrics["test_accuracy"] == pytest.approx(train.accuracy(a.model, X[te], y[te]), abs=1e-6)
+    assert a.metrics["test_accuracy"] == a.history[-1]["val_accuracy"]
 
 
 def test_image_classifier_and_soundnet_distillation(tiny):
