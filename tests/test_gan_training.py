@@ -235,3 +235,13 @@ def test_diff_augment_is_what_the_discriminator_sees(tmp_path):
     task.judge(x, data.cond[:8])
     assert len(seen) == 1 and not torch.equal(seen[0], x)
     assert ((seen[0] == 0).all(dim=1).flatten(1).sum(1) >= 16).all()
+
+
+def test_conditions_at_the_noise_scale_keep_direction_and_match_the_noise_rms():
+    from s2i_lib.train import at_noise_scale
+    c = torch.rand(10, 128) * 0.01                    # a small, all-positive code, like a ReLU layer's
+    out = at_noise_scale(c)
+    assert torch.allclose(out.pow(2).mean(dim=1).sqrt(), torch.ones(10), atol=1e-4)   # RMS 1, as z ~ N(0, I)
+    assert torch.allclose(torch.nn.functional.cosine_similarity(out, c, dim=1), torch.ones(10), atol=1e-5)
+    z = torch.randn(4000, 128)
+    assert abs(float(z.pow(2).mean().sqrt()) - 1) < 0.01
