@@ -14,8 +14,16 @@ def augment_images(x: torch.Tensor) -> torch.Tensor:
     dev = x.device
     flip = torch.rand(n, device=dev) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+    return _shifted(x, "replicate")
+
+
+def _shifted(x: torch.Tensor, mode: str) -> torch.Tensor:
+    """Every image shifted by its own random offset of up to 1/8 of the side; the pixels
+    that come in are the edge repeated (``mode="replicate"``) or zeros (``"constant"``)."""
+    n, c, h, w = x.shape
+    dev = x.device
     p = max(1, h // 8)
-    padded = F.pad(x, (p, p, p, p), mode="replicate")
+    padded = F.pad(x, (p, p, p, p), mode=mode)
     di = torch.randint(0, 2 * p + 1, (n,), device=dev)
     dj = torch.randint(0, 2 * p + 1, (n,), device=dev)
     rows = (di[:, None] + torch.arange(h, device=dev))[:, None, :, None].expand(n, c, h, w + 2 * p)
@@ -64,16 +72,7 @@ def _color(x: torch.Tensor) -> torch.Tensor:
 
 
 def _translation(x: torch.Tensor) -> torch.Tensor:
-    n, c, h, w = x.shape
-    dev = x.device
-    p = max(1, h // 8)
-    padded = F.pad(x, (p, p, p, p))
-    di = torch.randint(0, 2 * p + 1, (n,), device=dev)
-    dj = torch.randint(0, 2 * p + 1, (n,), device=dev)
-    rows = (di[:, None] + torch.arange(h, device=dev))[:, None, :, None].expand(n, c, h, w + 2 * p)
-    out = padded.gather(2, rows)
-    cols = (dj[:, None] + torch.arange(w, device=dev))[:, None, None, :].expand(n, c, h, w)
-    return out.gather(3, cols)
+    return _shifted(x, "constant")
 
 
 def _cutout(x: torch.Tensor) -> torch.Tensor:
