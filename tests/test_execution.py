@@ -2,6 +2,7 @@
 failures raise (never exit) after the summary is written, and the command line turns
 results into exit codes."""
 import json
+import os
 
 import nbformat
 import pytest
@@ -230,7 +231,10 @@ def test_cli_and_make_pass_the_dry_run(monkeypatch):
     assert calls == ["paper-dry", "paper"]
     if shutil.which("make"):
         def dry_make(*args):
-            return subprocess.run(["make", "-n", "reproduce", *args], cwd=repo_root(), capture_output=True,
-                                  text=True).stdout.splitlines()[-1]
+            # the reproduce command make would run (under `make test` a nested make also prints its directory)
+            env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+            out = subprocess.run(["make", "--no-print-directory", "-n", "reproduce", *args], cwd=repo_root(),
+                                 capture_output=True, text=True, env=env).stdout.splitlines()
+            return [line for line in out if "s2i_lib.cli reproduce" in line][-1]
         assert dry_make("PROFILE=paper", "DRY_RUN=1").endswith("--profile paper --seed 0 --data-dir data --dry-run")
         assert dry_make("PROFILE=paper").endswith("--profile paper --seed 0 --data-dir data")
