@@ -137,13 +137,6 @@ STEP_FIELDS = {"encoders": {"audio_epochs", "image_epochs", "autoencoder_epochs"
                "gan": {"s2i_steps", "pose_steps", "kang_steps", "i2s_steps", "ladder_steps", "eval_every"}}
 
 
-@pytest.fixture
-def profile_table(monkeypatch):
-    """The profiles' table, restored after the test (a dry lookup registers its profile)."""
-    monkeypatch.setattr(profiles, "_PROFILES", dict(profiles._PROFILES))
-    return profiles._PROFILES
-
-
 def test_the_dry_profile_has_the_papers_networks_and_one_percent_of_its_steps():
     paper = profiles.get_profile("paper")
     dry = dryrun.dry_profile(paper)
@@ -176,17 +169,13 @@ def test_the_dry_profile_has_the_papers_networks_and_one_percent_of_its_steps():
     assert dryrun.scaled(0) == 0 and dryrun.scaled(3) == 1 and dryrun.scaled(250) == 2
 
 
-def test_a_dry_profile_is_found_by_name_and_registered(profile_table):
-    with pytest.raises(ValueError):
-        profiles.get_profile("paper-dry")          # unknown until looked up
-    dry = dryrun.lookup("paper-dry")
+def test_a_dry_profile_is_found_by_name():
+    dry = profiles.get_profile("paper-dry")                            # what runs.start and the recipes call
     assert dry == dryrun.dry_profile(profiles.get_profile("paper"))
-    assert profiles.get_profile("paper-dry") is dry                   # what the recipes call finds it now
-    assert dryrun.lookup("course") is profiles.get_profile("course")
     assert dryrun.dry_name("paper") == "paper-dry"
     for bad in ("huge-dry", "huge"):
         with pytest.raises(ValueError, match="unknown profile"):
-            dryrun.lookup(bad)
+            profiles.get_profile(bad)
     with pytest.raises(ValueError):
         dryrun.dry_name("paper-dry")
     with pytest.raises(ValueError):
@@ -202,7 +191,7 @@ print(run.out_dir)
 '''
 
 
-def test_reproduce_runs_a_dry_profile_into_its_own_folder(course, profile_table, monkeypatch):
+def test_reproduce_runs_a_dry_profile_into_its_own_folder(course, monkeypatch):
     for p in (course / "notebooks").glob("*.ipynb"):
         p.unlink()
     notebook(course / "notebooks", "01_start", RUN_START)

@@ -221,11 +221,15 @@ def test_diff_augment_changes_images_keeps_gradients_and_names_bad_policies():
     assert ((shifted == 0) | (shifted == 1)).all() and (shifted == 0).any()   # pixels move, zeros enter
     with pytest.raises(ValueError, match="unknown DiffAugment policy 'rotate'"):
         GANConfig(diff_augment="translation,rotate")
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    GANConfig(diff_augment="color,cutout")             # checking the policy draws no random numbers
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_diff_augment_is_what_the_discriminator_sees(tmp_path):
-    """With DiffAugment D is only shown augmented images, so its real score on a batch
-    differs from the score of the same weights on the plain batch."""
+    """With DiffAugment, what D is shown is the augmented batch, not the batch itself."""
     data = _data()
     seen = []
     G, D = _nets()

@@ -27,16 +27,13 @@ name stays apart from the real runs: its corpora (``data/synthav/*-paper-dry-see
 pairs (``data/pairs/*-paper-dry-seed0``), its results (``results/paper-dry/``), and every
 stored model (their keys hold the data's fingerprint and the epochs or the GAN config).
 
-:func:`lookup` is :func:`~s2i_lib.course.profiles.get_profile` that also knows the dry
-names; :func:`s2i_lib.course.runs.start` and :func:`s2i_lib.course.execution.reproduce`
-use it, and it registers the dry profile so that the recipes' own ``get_profile(name)``
-finds it for the rest of the process (the kernel of a notebook calls ``runs.start`` first).
+:func:`~s2i_lib.course.profiles.get_profile` knows the dry names, so the notebooks, the
+recipes and ``s2i reproduce`` find a dry profile as they find any other.
 """
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass, replace
 
-from . import profiles
 from .profiles import Profile, get_profile
 
 SUFFIX = "-dry"
@@ -105,19 +102,3 @@ def dry_name(name: str) -> str:
 def is_dry(name: str) -> bool:
     """Whether ``name`` names a dry profile."""
     return str(name).endswith(SUFFIX)
-
-
-def lookup(name: str) -> Profile:
-    """The profile called ``name``: a profile of :mod:`~s2i_lib.course.profiles`, or the dry
-    run of one (``paper-dry``), which is then registered so that ``get_profile(name)`` finds
-    it too for the rest of this process."""
-    if not is_dry(name):
-        return get_profile(name)
-    base = name[: -len(SUFFIX)]
-    try:
-        return get_profile(name)          # registered already (or one day defined there)
-    except ValueError:
-        pass
-    dry = dry_profile(get_profile(base))
-    profiles._PROFILES[name] = dry        # the profiles module's table (see the README's dry-run line)
-    return dry

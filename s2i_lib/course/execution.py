@@ -155,8 +155,8 @@ def reproduce(profile: str = "course", seed: int = 0, results_dir="results", onl
     ``DATA_DIR``.  A failing notebook does not stop the others; when any failed, the
     summary is still written and :class:`ReproduceError` is raised.  Returns a
     :class:`ReproduceResult`."""
-    from .dryrun import lookup
-    lookup(profile)                                        # an unknown profile fails here, not in every notebook
+    from .profiles import get_profile
+    get_profile(profile)                                   # an unknown profile fails here, not in every notebook
     out, data = resolve(results_dir), resolve(data_dir)
     chosen = select_notebooks(list_notebooks(Path(notebooks_dir) if notebooks_dir else None), only)
     prof_dir = out / profile

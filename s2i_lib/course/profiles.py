@@ -77,8 +77,8 @@ class GANSize:
     ``tests/benchmarks/sweep_gan_recipe.py`` and their results in
     ``results/reference/gan_recipe.jsonl`` (S2I-C, width 16, 1,000 steps: the condition at the
     noise's scale rather than unit length, DiffAugment off, Adam 1e-3: at 2e-3 S2I-C learnt
-    faster in one sweep, but in notebook 03's three seeds S2I-C and S2I-A collapsed to one
-    picture per sound (diversity 0.004), and rung (g) learnt slower).  With the papers' 2e-4 and beta1 0.5, 500 steps of
+    faster in one sweep, but in notebook 03's three seeds S2I-C and S2I-A collapsed further
+    (diversity 0.004 against about 0.01 at 1e-3), and rung (g) learnt slower).  With the papers' 2e-4 and beta1 0.5, 500 steps of
     GAN-CLS stay at chance (measured when notebook 03 was written); the paper profile keeps
     the papers' settings.  ``channels_last`` only changes the speed (``make bench``).
     Rung (b) of the ladder always trains with :data:`s2i_lib.course.ladder.WGAN_GP_RECIPE`.
@@ -187,11 +187,16 @@ PROFILE_NAMES = tuple(_PROFILES)
 
 
 def get_profile(name: str) -> Profile:
-    """Return the profile called ``name`` (``smoke``, ``course`` or ``paper``)."""
+    """Return the profile called ``name`` (``smoke``, ``course`` or ``paper``), or the dry run
+    of one (``paper-dry``: :func:`s2i_lib.course.dryrun.dry_profile` of ``paper``)."""
+    from .dryrun import SUFFIX, dry_profile
+    if name.endswith(SUFFIX) and name[: -len(SUFFIX)] in _PROFILES:
+        return dry_profile(_PROFILES[name[: -len(SUFFIX)]])
     try:
         return _PROFILES[name]
     except KeyError:
-        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(_PROFILES)}") from None
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(_PROFILES)} "
+                         f"(or one of them + {SUFFIX!r})") from None
 
 
 def override(profile: Profile, **changes) -> Profile:

@@ -251,8 +251,7 @@ def start(notebook: str, profile: str = "course", seed: int = 0, data_dir="data"
     """Begin a notebook run: resolve folders, pick the device, set torch's threads for the
     profile, seed everything (deterministic mode, CUDA's included), print the environment.
     ``profile`` may name a dry run (``paper-dry``, :mod:`s2i_lib.course.dryrun`)."""
-    from .dryrun import lookup
-    prof = lookup(profile)
+    prof = get_profile(profile)
     dev = pick_device(device)
     threads = configure_threads(prof.name)
     seed_everything(seed, device=dev)

@@ -53,13 +53,18 @@ def diff_augment(x: torch.Tensor, policy: str = "translation,cutout") -> torch.T
     Random numbers come from torch's global generator on the images' device, which the
     engine saves in every checkpoint.
     """
+    for k in diff_augment_kinds(policy):
+        x = _AUGMENTS[k](x)
+    return x
+
+
+def diff_augment_kinds(policy: str) -> list:
+    """The kinds named in a DiffAugment ``policy``, in order; an unknown name raises."""
     kinds = [k.strip() for k in policy.split(",") if k.strip()]
     for k in kinds:
         if k not in DIFF_AUGMENT_POLICIES:
             raise ValueError(f"unknown DiffAugment policy {k!r}; choose from {', '.join(DIFF_AUGMENT_POLICIES)}")
-    for k in kinds:
-        x = _AUGMENTS[k](x)
-    return x
+    return kinds
 
 
 def _color(x: torch.Tensor) -> torch.Tensor:

@@ -73,8 +73,7 @@ class GANConfig:
         if self.wrong not in losses.WrongPairSampler.MODES:
             raise ValueError(f"wrong must be one of {losses.WrongPairSampler.MODES}, got {self.wrong!r}")
         self.betas = tuple(self.betas)
-        if self.diff_augment:
-            augment.diff_augment(torch.zeros(1, 1, 8, 8), self.diff_augment)   # names the bad policy now
+        augment.diff_augment_kinds(self.diff_augment)      # a bad policy fails here, not at the first step
 
 
 @dataclass

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 
@@ -111,7 +110,7 @@ def main() -> int:
         return 0
     torch.set_num_threads(a.threads)
     d = _s2i_data(a.code, Path(a.data_dir)) if a.task == "s2i" else _ladder_data(Path(a.data_dir))
-    cond = d["cond"] * (math.sqrt(d["cond"].shape[1]) if a.cond_scale == "noise" else 1.0)
+    cond = train.at_noise_scale(d["cond"]) if a.cond_scale == "noise" else d["cond"]
     tr, te, y = d["tr"], d["te"], d["y"]
     judge = d["judge"].eval()
     torch.manual_seed(a.seed)
