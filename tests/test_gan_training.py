@@ -249,3 +249,47 @@ def test_conditions_at_the_noise_scale_keep_direction_and_match_the_noise_rms():
     assert torch.allclose(torch.nn.functional.cosine_similarity(out, c, dim=1), torch.ones(10), atol=1e-5)
     z = torch.randn(4000, 128)
     assert abs(float(z.pow(2).mean().sqrt()) - 1) < 0.01
+
+
+def test_keep_best_samples_from_the_selected_step_and_resumes_to_the_same_choice(tmp_path):
+    peak = {"at": 4}
+    evaluate = lambda G, step: {"score_train": -abs(step - peak["at"])}     # highest at step 4
+    cfg = GANConfig(loss="hinge", steps=8, batch_size=8, ema=0.9, log_every=2, eval_every=2, sample_every=0,
+                    checkpoint_every=100, keep_best="score_train", seed=1)
+    whole = train_gan(*_nets(), _data(), cfg, tmp_path / "whole", evaluate=evaluate, progress=False)
+    assert whole.best_step == 4 and whole.step == 8
+    short = train_gan(*_nets(), _data(), GANConfig(**{**cfg.__dict__, "steps": 4, "keep_best": "", "eval_every": 0}),
+                      progress=False)
+    for (k, a), b in zip(whole.sampler.state_dict().items(), short.sampler.state_dict().values()):
+        assert torch.equal(a, b), k                    # the sampler is the EMA of step 4, not of step 8
+    part = train_gan(*_nets(), _data(), cfg, tmp_path / "resumed", evaluate=evaluate, progress=False, stop_after=5)
+    assert part.best_step == 4
+    resumed = train_gan(*_nets(seed=7), _data(), cfg, tmp_path / "resumed", evaluate=evaluate, progress=False)
+    assert resumed.best_step == 4
+    for a, b in zip(whole.sampler.state_dict().values(), resumed.sampler.state_dict().values()):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="needs eval_every"):
+        GANConfig(keep_best="acc_train")
+    with pytest.raises(ValueError, match="needs an evaluate"):
+        train_gan(*_nets(), _data(), cfg, progress=False)
+
+
+def test_frozen_d_leaves_g_gradients_unchanged_and_skips_d_weights():
+    from s2i_lib.train.gan import frozen
+    data = _data()
+    grads = []
+    for freeze in (False, True):
+        G, D = _nets(aux=3)
+        z = torch.randn(8, 8, generator=torch.Generator().manual_seed(0))
+        if freeze:
+            with frozen(D):
+                o = D(G(z, data.cond[:8]), data.cond[:8])
+                (losses.g_loss("hinge", o["adv"]) + torch.nn.functional.cross_entropy(o["cls"], data.labels[:8])).backward()
+            assert all(p.grad is None and p.requires_grad for p in D.parameters())
+        else:
+            o = D(G(z, data.cond[:8]), data.cond[:8])
+            (losses.g_loss("hinge", o["adv"]) + torch.nn.functional.cross_entropy(o["cls"], data.labels[:8])).backward()
+            assert all(p.grad is not None for p in D.parameters())
+        grads.append([p.grad.clone() for p in G.parameters()])
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=0, rtol=0)

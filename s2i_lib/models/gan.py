@@ -52,15 +52,26 @@ class CondGenerator(nn.Module):
     rectangular (e.g. a 128 x 44 log-mel spectrogram for image-to-sound): the map starts
     rectangular (4 x 2 there), is grown to 128 x 64 and resized to ``(H, W)`` at the end,
     so a long thin output costs half of a square one.  Outputs are in [-1, 1].
+
+    ``last`` says how the image is drawn: ``"deconv"`` (DCGAN's way, the default) lets the
+    last transposed convolution output the image's channels directly; ``"conv"`` (version 1
+    of this class) grows a ``width``-channel map to full size and draws the image from it
+    with a 3x3 convolution, which costs about twice as much per step on a CPU for the
+    same scores (``tests/benchmarks/sweep_gan_recipe.py``).  Residual generators always end
+    with the 3x3 convolution.
     """
+    VERSION = 2
 
     def __init__(self, cond_dim: int, z_dim: int = 100, proj_dim: int = 128, out_shape: Sequence[int] = (32, 32),
-                 out_channels: int = 3, width: int = 64, residual: bool = False):
+                 out_channels: int = 3, width: int = 64, residual: bool = False, last: str = "deconv"):
         super().__init__()
+        if last not in ("deconv", "conv"):
+            raise ValueError(f"last must be 'deconv' or 'conv', got {last!r}")
+        last = "conv" if residual else last
         h, w = int(out_shape[0]), int(out_shape[1])
         self.config = {"arch": "CondGenerator", "version": self.VERSION, "cond_dim": int(cond_dim), "z_dim": int(z_dim),
                        "proj_dim": int(proj_dim), "out_shape": [h, w], "out_channels": int(out_channels),
-                       "width": int(width), "residual": bool(residual)}
+                       "width": int(width), "residual": bool(residual), "last": last}
         self.z_dim = z_dim
         n_up, (h0, w0) = _grid(h, w)
         chans = [width * 2 ** min(n_up - 1 - i, 3) for i in range(n_up)] + [width]
@@ -72,10 +83,12 @@ class CondGenerator(nn.Module):
             cin, cout = chans[i], chans[i + 1]
             if residual:
                 blocks.append(_UpResBlock(cin, cout))
+            elif last == "deconv" and i == n_up - 1:
+                blocks.append(nn.ConvTranspose2d(cin, out_channels, 4, 2, 1))      # draws the image itself
             else:
                 blocks.append(nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1), nn.BatchNorm2d(cout), nn.ReLU(True)))
         self.blocks = nn.Sequential(*blocks)
-        self.out = nn.Conv2d(chans[-1], out_channels, 3, padding=1)
+        self.out = nn.Conv2d(chans[-1], out_channels, 3, padding=1) if last == "conv" else nn.Identity()
         self.start = (h0, w0)
         self.grown = (h0 * 2 ** n_up, w0 * 2 ** n_up)
         self.chans0 = chans[0]

@@ -8,6 +8,7 @@
 - :mod:`.gan`          conditional-GAN training (notebooks 03, 04) and :func:`generate`
 - :mod:`.augment`      image augmentation drawn per sample on the images' device
 - :mod:`.store`        the model store (cache keyed by data, recipe and settings)
+- :mod:`.parallel`     several trainings at once, one core each (:func:`in_workers`)
 """
 from .engine import ENGINE_VERSION, Batches, EpochBatches, RandomBatches, Task, device_of, fit
 from .callbacks import EMA, Callback, Evaluate, LogFiles, SampleGrid, save_grid, write_log
@@ -16,5 +17,6 @@ from .tasks import (SupervisedTask, accuracy, cosine_factor, fit_classifier, fit
                     predict, train_autoencoder)
 from .gan import GANConfig, GANData, GANRun, GANTask, at_noise_scale, cached_gan, generate, train_gan
 from .store import ModelStore, Trained
+from .parallel import default_workers, in_workers, one_thread
 from ..losses import fc_l2
 from ..cache import cache_key as config_key

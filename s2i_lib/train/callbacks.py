@@ -8,7 +8,9 @@ numbers to the row) and at the end.
   the averaged generator is often the better sampler);
 - :class:`Evaluate`    numbers from a function of the run, every ``every`` steps;
 - :class:`SampleGrid`  a PNG grid of samples for fixed inputs, every ``every`` steps;
-- :class:`LogFiles`    the log as ``log.csv`` and ``log.json`` in a folder.
+- :class:`LogFiles`    the log as ``log.csv`` and ``log.json`` in a folder;
+- :class:`KeepBest`    the weights of a network at its best evaluation so far (model
+  selection on a number the evaluation logs, e.g. accuracy on the training sounds).
 """
 from __future__ import annotations
 
@@ -91,6 +93,42 @@ class Evaluate(Callback):
 
     def on_log(self, engine, row: dict):
         return self.fn(engine) if _due(engine.step, self.every, engine.steps) else None
+
+
+class KeepBest(Callback):
+    """Keeps a copy of ``module()``'s weights from the log row where ``metric`` was highest
+    (``mode="max"``) or lowest (``"min"``) so far; rows without ``metric`` are skipped.  It
+    must come after the callback that adds ``metric`` to the row (an :class:`Evaluate`).
+    ``best`` is that value, ``best_step`` its step and ``weights`` the copy; :meth:`restore`
+    loads the copy into the module at the end.  All three are in every checkpoint, so a
+    resumed run selects what an uninterrupted one does."""
+
+    def __init__(self, module: Callable[[], nn.Module], metric: str, mode: str = "max"):
+        if mode not in ("max", "min"):
+            raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
+        self.module, self.metric, self.mode = module, metric, mode
+        self.best, self.best_step, self.weights = None, None, None
+
+    def on_log(self, engine, row: dict):
+        if self.metric not in row:
+            return None
+        v = float(row[self.metric])
+        if self.best is None or (v > self.best if self.mode == "max" else v < self.best):
+            self.best, self.best_step = v, engine.step
+            self.weights = {k: t.detach().clone() for k, t in self.module().state_dict().items()}
+        return None
+
+    def restore(self) -> None:
+        if self.weights is None:
+            raise RuntimeError(f"KeepBest: no log row had {self.metric!r}, so there is nothing to restore "
+                               "(is the evaluation that adds it placed before this callback, and due?)")
+        self.module().load_state_dict(self.weights)
+
+    def state_dict(self) -> dict:
+        return {"best": self.best, "best_step": self.best_step, "weights": self.weights}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best, self.best_step, self.weights = state["best"], state["best_step"], state["weights"]
 
 
 class SampleGrid(Callback):

@@ -20,6 +20,7 @@ exactly where an uninterrupted one does.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
@@ -57,6 +58,7 @@ class GANConfig:
     ema: float = 0.0                # decay of the EMA of G (0: no EMA)
     diff_augment: str = ""          # DiffAugment policy before D, e.g. "translation,cutout" ("": none)
     channels_last: bool = False     # channels-last memory format for G, D and the batches (speed only)
+    keep_best: str = ""             # a number the evaluation logs (e.g. "acc_train"): sample from G at its highest
     log_every: int = 10
     sample_every: int = 100
     eval_every: int = 0             # 0: never
@@ -73,6 +75,8 @@ class GANConfig:
         if self.wrong not in losses.WrongPairSampler.MODES:
             raise ValueError(f"wrong must be one of {losses.WrongPairSampler.MODES}, got {self.wrong!r}")
         self.betas = tuple(self.betas)
+        if self.keep_best and not self.eval_every:
+            raise ValueError(f"keep_best={self.keep_best!r} selects on the evaluation, which needs eval_every > 0")
         augment.diff_augment_kinds(self.diff_augment)      # a bad policy fails here, not at the first step
 
 
@@ -98,11 +102,27 @@ class GANRun:
     log: List[dict] = field(default_factory=list)
     out_dir: Optional[Path] = None
     step: int = 0
+    best_step: Optional[int] = None     # with ``keep_best``: the step whose sampler this is
 
     @property
     def sampler(self) -> nn.Module:
         """The generator to sample from: the EMA copy when there is one."""
         return self.G_ema if self.G_ema is not None else self.G
+
+
+@contextmanager
+def frozen(module: nn.Module):
+    """``module``'s weights excluded from autograd inside the block (their gradients are not
+    computed, which saves a third of D's backward pass in G's step; the next D step discards
+    them anyway, so the run is the same), and restored after."""
+    flags = [p.requires_grad for p in module.parameters()]
+    for p in module.parameters():
+        p.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for p, flag in zip(module.parameters(), flags):
+            p.requires_grad_(flag)
 
 
 def _optimizer(params, lr: float, cfg: GANConfig):
@@ -177,11 +197,12 @@ class GANTask(Task):
         cfg, G, D = self.cfg, self.G, self.judge
         idx, _x, c, y = self._batch(engine)
         z = G.noise(len(idx), generator=engine.generator).to(self.device)
-        o_g = D(G(z, c), c)
-        loss = losses.g_loss(cfg.loss, o_g["adv"])
-        if cfg.aux_weight > 0:
-            loss = loss + cfg.aux_weight * F.cross_entropy(o_g["cls"], y)
-        self._optimise("G", loss)
+        with frozen(self.D):             # G's step needs gradients through D, not of D's weights
+            o_g = D(G(z, c), c)
+            loss = losses.g_loss(cfg.loss, o_g["adv"])
+            if cfg.aux_weight > 0:
+                loss = loss + cfg.aux_weight * F.cross_entropy(o_g["cls"], y)
+            self._optimise("G", loss)
         if self.ema is not None:
             self.ema.update()
         return loss
@@ -243,6 +264,9 @@ def train_gan(G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig, out_dir
     ``cfg.eval_every`` steps.  ``sample_cond`` (K, D) fixes the conditions of the sample
     grids (default: the first 8 training conditions), each drawn with 4 fixed noise vectors.
     ``stop_after`` ends this call after that many iterations (to test resuming).
+    With ``cfg.keep_best`` (a number ``evaluate`` returns), the sampler of the returned run is
+    the one from the evaluation where that number was highest (model selection: pick a number
+    of the training sounds, never of the test sounds); ``run.best_step`` says which.
     """
     device = next(G.parameters()).device
     out = Path(out_dir) if out_dir is not None else None
@@ -258,6 +282,12 @@ def train_gan(G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig, out_dir
             G.train()
             return result
         callbacks.append(cb.Evaluate(run_eval, cfg.eval_every))
+    keep = None
+    if cfg.keep_best:
+        if evaluate is None:
+            raise ValueError(f"keep_best={cfg.keep_best!r} needs an evaluate function that returns it")
+        keep = cb.KeepBest(sampler, cfg.keep_best)
+        callbacks.append(keep)
     if out is not None:
         k = sample_cond.shape[0] if sample_cond is not None else min(8, len(data))
         fixed_c = (sample_cond if sample_cond is not None else data.cond[:k]).to(device).repeat_interleave(4, dim=0)
@@ -270,8 +300,12 @@ def train_gan(G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig, out_dir
               checkpoint_every=cfg.checkpoint_every, log_every=cfg.log_every, callbacks=callbacks,
               description={"gan_config": asdict(cfg), "G": G.config, "D": D.config}, desc=desc,
               progress=progress, stop_after=stop_after)
+    step = log[-1]["step"] if log else 0
+    if keep is not None and step == cfg.steps:
+        keep.restore()
     G.eval()
-    return GANRun(G, D, ema.shadow if ema is not None else None, log, out, log[-1]["step"] if log else 0)
+    return GANRun(G, D, ema.shadow if ema is not None else None, log, out, step,
+                  keep.best_step if keep is not None else None)
 
 
 def cached_gan(store, name: str, payload: dict, G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig,
@@ -301,6 +335,8 @@ def cached_gan(store, name: str, payload: dict, G: nn.Module, D: nn.Module, data
         if (work / "samples").exists():
             shutil.copytree(work / "samples", dest)
         metrics = {**(run.log[-1] if run.log else {}), "train_seconds": time.time() - t0}
+        if run.best_step is not None:
+            metrics["best_step"] = run.best_step
         return run.sampler.eval(), metrics, run.log
 
     return store.load_or_train(name, full, train, retrain=retrain)
