@@ -249,6 +249,10 @@ def test_conditions_at_the_noise_scale_keep_direction_and_match_the_noise_rms():
     assert torch.allclose(torch.nn.functional.cosine_similarity(out, c, dim=1), torch.ones(10), atol=1e-5)
     z = torch.randn(4000, 128)
     assert abs(float(z.pow(2).mean().sqrt()) - 1) < 0.01
+    half = at_noise_scale(c, rms=0.5)
+    assert torch.allclose(half, out / 2, atol=1e-6)
+    with pytest.raises(ValueError, match="rms must be positive"):
+        at_noise_scale(c, rms=0)
 
 
 def test_keep_best_samples_from_the_selected_step_and_resumes_to_the_same_choice(tmp_path):

@@ -88,6 +88,7 @@ class GANSize:
     lr: float = 1e-3
     betas: Tuple[float, float] = (0.0, 0.9)
     ema: float = 0.99
+    cond_rms: float = 1.0           # the conditions' entries' root-mean-square (train.at_noise_scale; z's is 1)
     s2i_steps: int = 500            # S2I-C / S2I-A / S2I-N, each
     s2i_seeds: int = 3              # seeds of each (Table 5's differences get a standard error over them)
     eval_every: int = 50            # Fig. 9 curve resolution (steps)
@@ -107,6 +108,7 @@ class GANSize:
     ladder_n_d: int = 1             # D and G steps per iteration of the ladder runs (Wan et al.: 1 and 5;
     ladder_n_g: int = 1             # the course uses 1 and 1 and compares the ratios separately)
     ladder_wgan_seeds: int = 2      # seeds of rung (b), whose 5 critic steps per iteration cost ~3x a rung of (c)-(g)
+    ablation_seeds: int = 3         # seeds of each row of notebook 04's Table 2 and update-ratio table (<= ladder_seeds)
     channels_last: bool = True      # memory format of G, D and batches (speed only)
 
     def gan_config(self, steps: int, seed: int = 0, **overrides):
@@ -150,7 +152,7 @@ _PROFILES = {
                              autoencoder_epochs=1, soundnet_epochs=2, map_points=150),
         gan=GANSize(width=8, batch_size=32, s2i_steps=40, s2i_seeds=2, eval_every=20, eval_sounds=100, pose_steps=20,
                     kang_steps=10, kang_n_d=2, i2s_mels=32, i2s_width=8, i2s_steps=10,
-                    ladder_width=8, ladder_steps=20, ladder_seeds=2),
+                    ladder_width=8, ladder_steps=20, ladder_seeds=2, ablation_seeds=2),
         description="CI on 2 CPU cores: every code path, tiny data",
     ),
     "course": Profile(
@@ -162,8 +164,9 @@ _PROFILES = {
                                           "horn", "trumpet", "violin")),
         build=BuildSize(image_size=64, workers=2),
         encoders=EncoderSize(),
-        gan=GANSize(width=16, s2i_steps=700, pose_steps=200, kang_steps=200, i2s_steps=150,
-                    ladder_width=16, ladder_steps=400, ladder_seeds=3, ladder_wgan_seeds=2),
+        gan=GANSize(width=16, batch_size=32, cond_rms=0.5, s2i_steps=1800, eval_every=150, pose_steps=400,
+                    kang_steps=400, i2s_steps=300,
+                    ladder_width=16, ladder_steps=500, ladder_seeds=4, ladder_wgan_seeds=2, ablation_seeds=2),
         description="a laptop CPU: results that show each paper's point in minutes",
     ),
     "paper": Profile(

@@ -221,16 +221,19 @@ class GANTask(Task):
         self.wrong.rng.bit_generator.state = state["wrong_rng"]
 
 
-def at_noise_scale(cond: torch.Tensor) -> torch.Tensor:
-    """Conditions scaled to the noise's size: each row to unit length times sqrt(dim), so that
-    its entries have a root-mean-square of 1, as those of ``z ~ N(0, I)`` do.
+def at_noise_scale(cond: torch.Tensor, rms: float = 1.0) -> torch.Tensor:
+    """Conditions scaled to the noise's size: each row to unit length times ``rms * sqrt(dim)``,
+    so that its entries have a root-mean-square of ``rms`` (1: as those of ``z ~ N(0, I)``).
 
     A unit-length 128-d code has entries of about 0.09 beside noise entries of about 1: at
     initialisation G's first layer hears the noise and barely the sound, and learns to
     listen only slowly.  The sweeps in ``results/reference/gan_recipe.jsonl``
     (``tests/benchmarks/sweep_gan_recipe.py``) compare the two scales for S2I-C and for rung
-    (g) of Wan's ladder; notebook 03 shows them.  Taught in notebook 03."""
-    return cond / (cond.norm(dim=1, keepdim=True) + 1e-8) * cond.shape[1] ** 0.5
+    (g) of Wan's ladder; notebook 03 shows them.  The course profile uses ``rms=0.5``
+    (``GANSize.cond_rms``).  Taught in notebook 03."""
+    if rms <= 0:
+        raise ValueError(f"rms must be positive, got {rms}")
+    return cond / (cond.norm(dim=1, keepdim=True) + 1e-8) * (rms * cond.shape[1] ** 0.5)
 
 
 class _OneItem:
