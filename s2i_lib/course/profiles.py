@@ -72,15 +72,20 @@ class GANSize:
 
     Images are generated at the profile's ``encoders.image_size`` (what the image
     classifier scores).  On a CPU budget the course trains with a fast optimiser (Adam at
-    1e-3, betas (0, 0.9)), conditions at the noise's scale (:func:`s2i_lib.train.at_noise_scale`)
-    and samples from an EMA of G.  The sweeps behind each choice are in
-    ``tests/benchmarks/sweep_gan_recipe.py`` and their results in
-    ``results/reference/gan_recipe.jsonl`` (S2I-C, width 16, 1,000 steps: the condition at the
-    noise's scale rather than unit length, DiffAugment off, Adam 1e-3: at 2e-3 S2I-C learnt
-    faster in one sweep, but in notebook 03's three seeds S2I-C and S2I-A collapsed further
-    (diversity 0.004 against about 0.01 at 1e-3), and rung (g) learnt slower).  With the papers' 2e-4 and beta1 0.5, 500 steps of
-    GAN-CLS stay at chance (measured when notebook 03 was written); the paper profile keeps
-    the papers' settings.  ``channels_last`` only changes the speed (``make bench``).
+    1e-3, betas (0, 0.9)), batches of 32, conditions at half the noise's scale
+    (``cond_rms``, :func:`s2i_lib.train.at_noise_scale`), DCGAN's generator whose last
+    transposed convolution draws the image (``CondGenerator(last="deconv")``, half the cost of
+    a step), and samples from an EMA of G; notebook 03 keeps each S2I run's sampler from its
+    best evaluation on training sounds (``GANConfig(keep_best="acc_train")``), and notebooks
+    03-04 train their runs two at a time on one core each (:func:`s2i_lib.train.in_workers`).
+    The sweeps behind each choice are in ``tests/benchmarks/sweep_gan_recipe.py`` and their
+    results in ``results/reference/gan_recipe.jsonl`` (S2I-C, width 16: the condition scaled
+    up from unit length; batch 32 with DCGAN's last layer, 2,000 steps, three seeds: 65% of
+    test sounds right at the kept evaluation, 52% at the last step; a spectral-normalised D,
+    the hinge loss, Adam 5e-4, an EMA of 0.995, D's Adam at 2e-3 and DiffAugment all did
+    worse).  With the papers' 2e-4 and beta1 0.5, 500 steps of GAN-CLS stay at chance
+    (measured when notebook 03 was written); the paper profile keeps the papers' settings.
+    ``channels_last`` only changes the speed (``make bench``).
     Rung (b) of the ladder always trains with :data:`s2i_lib.course.ladder.WGAN_GP_RECIPE`.
     """
     width: int = 32

@@ -21,12 +21,18 @@ at the profile's batch size:
   so the speed-up is a ratio of medians measured under the same load: channels-last memory
   format (``GANConfig(channels_last=True)``), bfloat16 autocast around every forward of G
   and D, ``torch.compile`` of G and D (its compile time reported apart from the steady
-  iteration, with the steps it takes to pay back), and 1 torch thread against 2.
+  iteration, with the steps it takes to pay back), 1 torch thread against 2, DCGAN's last
+  layer (``CondGenerator(last="deconv")``, the default) against the 3x3 output convolution
+  of version 1 (``last="conv"``), and two trainings side by side in forked processes of one
+  thread each (:func:`s2i_lib.train.in_workers`) against the same two one after the other
+  on two threads (a ratio of wall times for the same work).
 
 Timings on a shared machine are noisy; the ratios measured in one run are what to read.
 """
 from __future__ import annotations
 
+import functools
+import multiprocessing as mp
 import resource
 import statistics
 import sys
@@ -69,9 +75,9 @@ def gan_sizes(profile):
                                 torch.randn(N_ITEMS, cond_dim, generator=g), labels,
                                 groups=np.arange(N_ITEMS))
 
-    def s2i():
+    def s2i(last="deconv"):
         torch.manual_seed(0)
-        G = models.CondGenerator(128, out_shape=(size, size), width=gs.width)
+        G = models.CondGenerator(128, out_shape=(size, size), width=gs.width, last=last)
         D = models.CondDiscriminator(128, in_shape=(size, size), width=gs.width, cond="concat")
         return G, D, data(128, (3, size, size), 8), f"{size}x{size} RGB, width {gs.width}, 128-d condition"
 
@@ -177,6 +183,38 @@ def interleaved(trainers: dict, warmup=WARMUP, block=BLOCK, blocks=BLOCKS) -> di
     return {k: statistics.median(v) for k, v in times.items()}
 
 
+_SIDE = None      # (make, keywords, iterations) for the forked workers of side_by_side
+
+
+def _side_worker(_):
+    torch.set_num_threads(1)
+    make, kw, iters = _SIDE
+    t = Trainer(make, **kw)
+    t.run(WARMUP)
+    t0 = time.perf_counter()
+    t.run(iters)
+    return time.perf_counter() - t0
+
+
+def side_by_side(make, kw, iters=2 * BLOCK) -> dict:
+    """Wall seconds of two trainings of ``iters`` iterations each: one after the other on this
+    process's threads, and side by side in two forked processes of one thread each."""
+    global _SIDE
+    t = Trainer(make, **kw)
+    t.run(WARMUP)
+    t0 = time.perf_counter()
+    t.run(iters)
+    t.run(iters)
+    serial = time.perf_counter() - t0
+    _SIDE = (make, kw, iters)
+    try:
+        with mp.get_context("fork").Pool(2) as pool:
+            parallel = max(pool.map(_side_worker, [0, 1]))
+    finally:
+        _SIDE = None
+    return {"off": serial / (2 * iters), "on": parallel / (2 * iters), "speedup": serial / parallel}
+
+
 def matmul_rate(n=MATMUL_N, reps=MATMUL_REPS) -> float:
     """FLOP/s of an n x n float32 matrix product (median of ``reps``)."""
     a, b = torch.randn(n, n), torch.randn(n, n)
@@ -245,8 +283,11 @@ def main() -> int:
         flops = base.flops()
         variants = {"base": base, "channels_last": Trainer(make, channels_last=True, **kw),
                     "bf16": Trainer(make, bf16=True, **kw)}
+        if name == "S2I":
+            variants["v1 last layer"] = Trainer(functools.partial(make, last="conv"), **kw)
         # the bfloat16 iteration is ~10x slower: one block of it is enough
         med = interleaved({k: v for k, v in variants.items() if k != "bf16"})
+        side = side_by_side(make, kw)
         med["bf16"] = interleaved({"bf16": variants["bf16"]}, warmup=1, block=BLOCK, blocks=1)["bf16"]
         torch.set_num_threads(1)
         try:
@@ -263,7 +304,11 @@ def main() -> int:
             "channels_last": {"off": sec, "on": med["channels_last"], "speedup": sec / med["channels_last"]},
             "bfloat16 autocast": {"off": sec, "on": med["bf16"], "speedup": sec / med["bf16"]},
             "2 threads (vs 1)": {"off": med["1 thread"], "on": base_again, "speedup": med["1 thread"] / base_again},
+            "two side by side, 1 thread each (per iteration)": side,
         }
+        if "v1 last layer" in med:
+            r["levers"]["DCGAN last layer (vs v1's 3x3 output conv)"] = {
+                "off": med["v1 last layer"], "on": sec, "speedup": med["v1 last layer"] / sec}
         out["gans"][name] = r
         print(f"{name:>6}: {1000 * sec:6.1f} ms/iter, {r['images_per_s']:6.0f} images/s, {flops / 1e9:5.2f} GFLOP/iter, "
               f"{r['gflops']:5.1f} GFLOP/s = {100 * r['fraction_of_matmul']:.0f}% of matmul  ({time.time() - t0:.0f} s)")

@@ -7,6 +7,8 @@ accuracy at every ``--eval`` steps and the wall time) to ``results/reference/gan
 names the runs behind each of its settings.
 
     python tests/benchmarks/sweep_gan_recipe.py --task s2i --tag cscale --cond-scale noise
+    python tests/benchmarks/sweep_gan_recipe.py --task s2i --tag dc32 --cond-scale noise --rms 0.5 --batch 32 \
+        --steps 2000 --eval 200 --last deconv --threads 1 --seed 1
     python tests/benchmarks/sweep_gan_recipe.py --task ladder --rung g --steps 400
     python tests/benchmarks/sweep_gan_recipe.py --table
 
@@ -90,6 +92,10 @@ def main() -> int:
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr-d", type=float, default=None, help="D's rate when it differs from G's")
+    p.add_argument("--rms", type=float, default=1.0, help="with --cond-scale noise: the entries' root-mean-square")
+    p.add_argument("--last", choices=("deconv", "conv"), default="conv",
+                   help="G's last layer (CondGenerator(last=...)); the rows before it was an option used 'conv'")
     p.add_argument("--beta1", type=float, default=0.0)
     p.add_argument("--ema", type=float, default=0.99)
     p.add_argument("--diff-augment", default="")
@@ -103,24 +109,24 @@ def main() -> int:
     if a.table:
         rows = [json.loads(line) for line in OUT.read_text().splitlines() if line.strip()]
         df = pd.DataFrame([{**{k: r[k] for k in ("task", "tag", "code", "rung", "cond_scale", "batch", "lr", "diff_augment",
-                                                  "steps", "seed")},
-                            **{f"acc@{e['step']}": round(e["acc_test"], 3) for e in r["curve"]},
+                                                  "steps", "seed")}, "rms": r.get("rms", 1.0), "last": r.get("last", "conv"),
+                            "acc last": round(r["curve"][-1]["acc_test"], 3), "acc kept": r.get("kept_acc_test"),
                             "seconds": round(r["seconds"])} for r in rows])
         print(df.to_string())
         return 0
     torch.set_num_threads(a.threads)
     d = _s2i_data(a.code, Path(a.data_dir)) if a.task == "s2i" else _ladder_data(Path(a.data_dir))
-    cond = train.at_noise_scale(d["cond"]) if a.cond_scale == "noise" else d["cond"]
+    cond = train.at_noise_scale(d["cond"], a.rms) if a.cond_scale == "noise" else d["cond"]
     tr, te, y = d["tr"], d["te"], d["y"]
     judge = d["judge"].eval()
     torch.manual_seed(a.seed)
     fields = {"loss": "bce", "wrong": "class"}
     if a.task == "s2i":
-        G = models.CondGenerator(cond.shape[1], width=a.width)
+        G = models.CondGenerator(cond.shape[1], width=a.width, last=a.last)
         D = models.CondDiscriminator(cond.shape[1], width=a.width, cond="concat")
     else:
         G, D, fields = course.ladder_rung(a.rung, cond.shape[1], d["classes"], image_size=32, width=a.width)
-    settings = dict(steps=a.steps, batch_size=a.batch, lr_g=a.lr, lr_d=a.lr, betas=(a.beta1, 0.9), ema=a.ema,
+    settings = dict(steps=a.steps, batch_size=a.batch, lr_g=a.lr, lr_d=a.lr_d or a.lr, betas=(a.beta1, 0.9), ema=a.ema,
                     diff_augment=a.diff_augment, seed=a.seed, log_every=a.eval, eval_every=a.eval, sample_every=0,
                     checkpoint_every=10 ** 9)
     settings.update(fields)
@@ -134,12 +140,18 @@ def main() -> int:
         with torch.no_grad():
             pred = torch.cat([judge(x[i:i + 500])["logits"].argmax(1) for i in range(0, len(x), 500)])
         acc = float((pred == y[te]).float().mean())
-        print(f"{a.tag} step {step}: test-sound accuracy {acc:.3f} ({time.time() - t0:.0f} s)", flush=True)
-        return {"acc_test": acc}
+        some = tr[:: max(1, len(tr) // 400)]                 # about 400 training sounds: what keep_best would select on
+        with torch.no_grad():
+            acc_tr = float((judge(train.generate(Gs, cond[some], seed=a.seed))["logits"].argmax(1) == y[some]).float().mean())
+        print(f"{a.tag} step {step}: test-sound accuracy {acc:.3f}, training sounds {acc_tr:.3f} "
+              f"({time.time() - t0:.0f} s)", flush=True)
+        return {"acc_test": acc, "acc_train": acc_tr}
 
     gan_data = train.GANData(d["images"][tr] * 2 - 1, cond[tr], y[tr], groups=d["groups"][tr])
     run = train.train_gan(G, D, gan_data, cfg, evaluate=evaluate, progress=False)
-    row = {**vars(a), "curve": [{"step": r["step"], "acc_test": r["acc_test"]} for r in run.log if "acc_test" in r],
+    curve = [{"step": r["step"], "acc_test": r["acc_test"], "acc_train": r["acc_train"]} for r in run.log if "acc_test" in r]
+    kept = max(curve, key=lambda e: e["acc_train"])          # GANConfig(keep_best="acc_train")'s choice
+    row = {**vars(a), "last": G.config.get("last", "conv"), "curve": curve, "kept_step": kept["step"], "kept_acc_test": kept["acc_test"],
            "seconds": time.time() - t0, "gan_config": {k: v for k, v in cfg.__dict__.items()},
            "versions": package_versions()}
     row.pop("table")
