@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from s2i_lib.eval.verdicts import (PaperRow, claim_verdict, effect_over_seeds, paper_table, paper_verdict,
+from s2i_lib.eval.verdicts import (PaperRow, claim_verdict, effect_over_paired_seeds, effect_over_seeds, paper_table, paper_verdict,
                                    reference_check, value_over_seeds)
 
 
@@ -163,3 +163,20 @@ def test_effects_within_the_resolution_are_not_decided():
     assert c.verdict == "not decided" and "resolution" in c.reason
     assert v(PaperRow("step", 2e-7, 0.79, effect=True, ours_se=3e-8, seeds=2, resolution=0.01)) == "not decided"
     assert claim_verdict(0.05, 1.0, 3).reason.endswith("more than 1000 seeds would be needed")
+
+
+def test_paired_seeds_remove_what_the_seed_moves_in_both_runs():
+    seed_effect = {0: 0.0, 1: 0.3, 2: -0.2, 3: 0.5}                 # what seed s does to any rung
+    a = {s: 1.0 + v for s, v in seed_effect.items()}
+    b = {s: 1.1 + v + 0.01 * (-1) ** s for s, v in seed_effect.items()}   # B is 0.1 better, seed by seed
+    d, se, n = effect_over_paired_seeds(a, b)
+    assert d == pytest.approx(0.1) and n == 4 and se < 0.01
+    _, se_unpaired, _ = effect_over_seeds(list(a.values()), list(b.values()))
+    assert se_unpaired > 10 * se                                         # unpaired, the seed spread swamps it
+    assert claim_verdict(d, se, n, paper_sign=1).verdict == "confirmed"
+    assert claim_verdict(*effect_over_seeds(list(a.values()), list(b.values())), paper_sign=1).verdict == "not decided"
+    # only the seeds both have count; lower-is-better flips the sign; one common seed has no error
+    d2, se2, n2 = effect_over_paired_seeds({0: 3.0, 1: 2.0, 7: 9.0}, {0: 2.5, 1: 1.0}, higher_is_better=False)
+    assert (d2, n2) == (pytest.approx(0.75), 2) and se2 == pytest.approx(0.25)
+    assert effect_over_paired_seeds({0: 1.0}, {0: 2.0})[1] is None
+    assert effect_over_paired_seeds({0: 1.0}, {1: 2.0})[2] == 0

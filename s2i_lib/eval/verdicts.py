@@ -45,7 +45,7 @@ from typing import Mapping, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["VERDICTS", "VerdictTable", "ClaimVerdict", "claim_verdict", "effect_over_seeds", "value_over_seeds", "PaperRow",
+__all__ = ["VERDICTS", "VerdictTable", "ClaimVerdict", "claim_verdict", "effect_over_seeds", "effect_over_paired_seeds", "value_over_seeds", "PaperRow",
            "paper_verdict", "reference_of", "reference_check", "paper_table"]
 
 VERDICTS = ("reproduced", "direction only", "contradicted", "not decided", "not comparable")
@@ -153,6 +153,21 @@ def effect_over_seeds(a, b, higher_is_better: bool = True) -> Tuple[float, Optio
     d = (mb - ma) * (1 if higher_is_better else -1)
     se = float(np.hypot(sa, sb)) if sa is not None and sb is not None else None
     return d, se, min(na, nb)
+
+
+def effect_over_paired_seeds(a, b, higher_is_better: bool = True) -> Tuple[float, Optional[float], int]:
+    """The effect of going from A to B when seed ``s`` of A and seed ``s`` of B share what the
+    seed draws (initial weights, batches, noise): ``a`` and ``b`` map seed -> value, and the
+    effect is the mean over the seeds both have of ``b[s] - a[s]`` (negated when lower is
+    better), with the standard error of that mean (``None`` for fewer than two such seeds)
+    and their number.  When the seed moves both runs the same way, the per-seed difference
+    varies less than either run, and the comparison needs fewer seeds than
+    :func:`effect_over_seeds`; when it does not, the two errors are about the same."""
+    common = sorted(k for k in set(a) & set(b) if np.isfinite(a[k]) and np.isfinite(b[k]))
+    d = np.array([b[k] - a[k] for k in common], dtype=np.float64) * (1 if higher_is_better else -1)
+    if len(d) == 0:
+        return float("nan"), None, 0
+    return float(d.mean()), (float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else None), int(len(d))
 
 
 # ----------------------------------------------------------------------------------------
