@@ -4,6 +4,6 @@
 - :mod:`.gan_cls`         Reed et al.'s GAN-CLS discriminator objective and wrong-pair sampler (03)
 - :mod:`.classification`  Chen et al.'s l2 penalty on FC weights and the distillation KL (02)
 """
-from .adversarial import LOSSES, clip_weights, d_fake_term, d_real_term, g_loss, gradient_penalty
+from .adversarial import LOSSES, aux_classifier_loss, clip_weights, d_fake_term, d_real_term, g_loss, gradient_penalty
 from .gan_cls import WrongPairSampler, gan_cls_d_loss
 from .classification import distillation_kl, fc_l2

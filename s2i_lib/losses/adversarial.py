@@ -3,7 +3,8 @@
 - :func:`d_real_term`, :func:`d_fake_term`, :func:`g_loss` for each kind of :data:`LOSSES`:
   BCE (non-saturating), hinge (Lim & Ye 2017; taught in notebook 04), and the Wasserstein
   losses (Arjovsky et al. 2017, with :func:`clip_weights` right after each D step;
-  Gulrajani et al. 2017, with :func:`gradient_penalty`);
+  Gulrajani et al. 2017, with :func:`gradient_penalty`), and the auxiliary classifier's
+  :func:`aux_classifier_loss`;
 - the GAN-CLS objective of Reed et al. (2016) is :mod:`s2i_lib.losses.gan_cls`.
 """
 from __future__ import annotations
@@ -58,6 +59,14 @@ def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, c: Op
     out = D(x_hat, c)["adv"]
     grad, = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def aux_classifier_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """The auxiliary classifier's term (Odena et al. 2017; Wan et al. 2019's rung (g)): the
+    cross-entropy of D's class head on the true classes.  D adds it on real images (learn to
+    name the class), G on its own images for the classes they were drawn for (draw images D
+    can name).  Taught in notebook 04."""
+    return F.cross_entropy(logits, labels)
 
 
 @torch.no_grad()

@@ -28,7 +28,6 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from .. import losses
 from . import augment
@@ -184,7 +183,7 @@ class GANTask(Task):
             loss = loss + cfg.gp_weight * gp
             out["gradient_penalty"] = gp
         if cfg.aux_weight > 0:
-            loss = loss + cfg.aux_weight * F.cross_entropy(o_r["cls"], y)
+            loss = loss + cfg.aux_weight * losses.aux_classifier_loss(o_r["cls"], y)
         self._optimise("D", loss)
         if cfg.loss == "wgan":
             losses.clip_weights(self.D, cfg.clip)
@@ -201,7 +200,7 @@ class GANTask(Task):
             o_g = D(G(z, c), c)
             loss = losses.g_loss(cfg.loss, o_g["adv"])
             if cfg.aux_weight > 0:
-                loss = loss + cfg.aux_weight * F.cross_entropy(o_g["cls"], y)
+                loss = loss + cfg.aux_weight * losses.aux_classifier_loss(o_g["cls"], y)
             self._optimise("G", loss)
         if self.ema is not None:
             self.ema.update()
