@@ -74,8 +74,8 @@ class GANSize:
     classifier scores).  On a CPU budget the course trains with a fast optimiser (Adam at
     1e-3, betas (0, 0.9)), batches of 32, conditions at half the noise's scale
     (``cond_rms``, :func:`s2i_lib.train.at_noise_scale`), DCGAN's generator whose last
-    transposed convolution draws the image (``CondGenerator(last="deconv")``, half the cost of
-    a step), and samples from an EMA of G; notebook 03 keeps each S2I run's sampler from its
+    transposed convolution draws the image (``CondGenerator(last="deconv")``, a step about
+    1.24x cheaper), and samples from an EMA of G; notebook 03 keeps each S2I run's sampler from its
     best evaluation on training sounds (``GANConfig(keep_best="acc_train")``), and notebooks
     03-04 train their runs two at a time on one core each (:func:`s2i_lib.train.in_workers`).
     The sweeps behind each choice are in ``tests/benchmarks/sweep_gan_recipe.py`` and their

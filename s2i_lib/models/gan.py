@@ -56,9 +56,10 @@ class CondGenerator(nn.Module):
     ``last`` says how the image is drawn: ``"deconv"`` (DCGAN's way, the default) lets the
     last transposed convolution output the image's channels directly; ``"conv"`` (version 1
     of this class) grows a ``width``-channel map to full size and draws the image from it
-    with a 3x3 convolution, which costs about twice as much per step on a CPU for the
-    same scores (``tests/benchmarks/sweep_gan_recipe.py``).  Residual generators always end
-    with the 3x3 convolution.
+    with a 3x3 convolution, which makes a course S2I iteration (G and D, batch 32) about
+    1.24x dearer on a CPU (``make bench``); in the sweeps of
+    ``tests/benchmarks/sweep_gan_recipe.py`` the cheaper layer scored as well or better in
+    the same time.  Residual generators always end with the 3x3 convolution.
     """
     VERSION = 2
 

@@ -94,8 +94,8 @@ def main() -> int:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--lr-d", type=float, default=None, help="D's rate when it differs from G's")
     p.add_argument("--rms", type=float, default=1.0, help="with --cond-scale noise: the entries' root-mean-square")
-    p.add_argument("--last", choices=("deconv", "conv"), default="conv",
-                   help="G's last layer (CondGenerator(last=...)); the rows before it was an option used 'conv'")
+    p.add_argument("--last", choices=("deconv", "conv"), default="deconv",
+                   help="G's last layer (CondGenerator(last=...), the library's default); rows recorded before it was an option used 'conv'")
     p.add_argument("--beta1", type=float, default=0.0)
     p.add_argument("--ema", type=float, default=0.99)
     p.add_argument("--diff-augment", default="")
