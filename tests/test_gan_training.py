@@ -297,3 +297,29 @@ def test_frozen_d_leaves_g_gradients_unchanged_and_skips_d_weights():
         grads.append([p.grad.clone() for p in G.parameters()])
     for a, b in zip(*grads):
         assert torch.allclose(a, b, atol=0, rtol=0)
+
+
+def test_evaluations_of_the_tail_only_and_their_mean_leave_training_unchanged(tmp_path):
+    from s2i_lib.train import mean_over_evaluations
+    steps_seen = []
+
+    def evaluate(G, step):
+        steps_seen.append(step)
+        return {"score": float(step), "other": 1.0}
+
+    cfg = GANConfig(loss="hinge", steps=10, batch_size=8, ema=0.9, log_every=2, eval_every=2, eval_from=6,
+                    sample_every=0, checkpoint_every=100, seed=1)
+    tail = train_gan(*_nets(), _data(), cfg, evaluate=evaluate, progress=False)
+    assert steps_seen == [6, 8, 10]
+    assert mean_over_evaluations(tail.log, ["score", "other"]) == {"score": 8.0, "evaluations": 3, "other": 1.0}
+    assert mean_over_evaluations(tail.log, ["score"], since=8)["score"] == 9.0
+    with pytest.raises(KeyError, match="holds 'accuracy'"):
+        mean_over_evaluations(tail.log, ["accuracy"])
+    plain = train_gan(*_nets(), _data(), GANConfig(**{**cfg.__dict__, "eval_every": 0}), progress=False)
+    for a, b in zip(tail.sampler.state_dict().values(), plain.sampler.state_dict().values()):
+        assert torch.equal(a, b)                       # evaluating changes nothing the run learns
+    # a run resumed from a checkpoint evaluates the same steps
+    steps_seen.clear()
+    train_gan(*_nets(), _data(), cfg, tmp_path / "r", evaluate=evaluate, progress=False, stop_after=7)
+    train_gan(*_nets(), _data(), cfg, tmp_path / "r", evaluate=evaluate, progress=False)
+    assert steps_seen == [6, 8, 10]

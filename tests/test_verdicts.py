@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from s2i_lib.eval.verdicts import (PaperRow, claim_verdict, effect_over_paired_seeds, effect_over_seeds, paper_table, paper_verdict,
-                                   reference_check, value_over_seeds)
+                                   reference_check, share_over_groups, value_over_seeds)
 
 
 # ---------------------------------------------------------------- claims (DESIGN.md)
@@ -45,6 +45,25 @@ def test_effect_and_value_over_seeds():
     assert effect_over_seeds([1.0], [2.0])[1] is None
     assert value_over_seeds([1.0, float("nan"), 3.0]) == (2.0, pytest.approx(1.0), 2)
     assert value_over_seeds([4.0]) == (4.0, None, 1)
+
+
+def test_share_over_groups_is_the_pooled_share_with_a_clustered_error():
+    share, se, n = share_over_groups([3, 6, 0], [4, 6, 0])        # the empty group does not count
+    assert share == pytest.approx(9 / 10) and n == 2 and se > 0
+    assert share_over_groups([2, 4, 6], [4, 8, 12])[1] == pytest.approx(0.0)   # every group at the same share: no spread
+    assert share_over_groups([1], [2])[1] is None
+    with pytest.raises(ValueError, match="one entry per group"):
+        share_over_groups([1, 2], [3])
+    # groups whose items move together: the clustered error is close to a bootstrap over groups
+    # and well above the binomial error that treats every item as independent
+    rng = np.random.default_rng(0)
+    p = rng.beta(2, 2, 400)                                     # each group's own rate
+    totals = rng.integers(5, 15, 400)
+    hits = rng.binomial(totals, p)
+    share, se, n = share_over_groups(hits, totals)
+    boot = [hits[i].sum() / totals[i].sum() for i in (rng.integers(0, 400, 400) for _ in range(2000))]
+    assert se == pytest.approx(np.std(boot), rel=0.15)
+    assert se > 1.5 * math.sqrt(share * (1 - share) / totals.sum())
 
 
 # ---------------------------------------------------------------- values

@@ -11,7 +11,7 @@
 from . import extractors, scores
 from .extractors import FeatureExtractor
 from .scores import (inception_score, feature_stats, frechet_from_stats, frechet_distance, polynomial_kernel,
-    mmd2_unbiased, kernel_inception_distance, class_accuracy, topk_overlap, recall_at_k, diversity, FD_BIAS_NOTE)
+    mmd2_unbiased, kernel_inception_distance, class_accuracy, topk_overlap, topk_overlap_chance, recall_at_k, diversity, FD_BIAS_NOTE)
 from . import report                 # the module: report.report(G, cond, labels, judge, ...)
 from .report import evaluate, Report
 from . import verdicts

@@ -45,8 +45,8 @@ from typing import Mapping, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["VERDICTS", "VerdictTable", "ClaimVerdict", "claim_verdict", "effect_over_seeds", "effect_over_paired_seeds", "value_over_seeds", "PaperRow",
-           "paper_verdict", "reference_of", "reference_check", "paper_table"]
+__all__ = ["VERDICTS", "VerdictTable", "ClaimVerdict", "claim_verdict", "effect_over_seeds", "effect_over_paired_seeds", "value_over_seeds",
+           "share_over_groups", "PaperRow", "paper_verdict", "reference_of", "reference_check", "paper_table"]
 
 VERDICTS = ("reproduced", "direction only", "contradicted", "not decided", "not comparable")
 
@@ -168,6 +168,30 @@ def effect_over_paired_seeds(a, b, higher_is_better: bool = True) -> Tuple[float
     if len(d) == 0:
         return float("nan"), None, 0
     return float(d.mean()), (float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else None), int(len(d))
+
+
+def share_over_groups(hits, totals) -> Tuple[float, Optional[float], int]:
+    """A share counted over groups (``hits[i]`` of ``totals[i]`` in group ``i``, e.g. the good
+    pairs among the kept pairs of clip ``i``): sum(hits) / sum(totals), its standard error with
+    the groups as the independent units (the ratio estimator's linearised variance,
+    sqrt(n / (n - 1) * sum((hits_i - share * totals_i)^2)) / sum(totals); ``None`` for fewer
+    than two groups), and the number of groups with a non-zero total.  Items of one group
+    (pairs of one clip) share their defects, so they are not independent draws, and a binomial
+    error over items would be too small."""
+    h = np.asarray(hits, dtype=np.float64)
+    t = np.asarray(totals, dtype=np.float64)
+    if h.shape != t.shape:
+        raise ValueError(f"hits and totals must have one entry per group: {h.shape} vs {t.shape}")
+    keep = t > 0
+    h, t = h[keep], t[keep]
+    n = int(len(t))
+    if n == 0:
+        return float("nan"), None, 0
+    share = float(h.sum() / t.sum())
+    if n < 2:
+        return share, None, n
+    resid = h - share * t
+    return share, float(np.sqrt(n / (n - 1) * (resid ** 2).sum()) / t.sum()), n
 
 
 # ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 - :mod:`.tasks`        the supervised trainings of notebook 02 (classifiers, distillation,
   regression probes, the stacked autoencoder) and :func:`predict`
 - :mod:`.gan`          conditional-GAN training (notebooks 03, 04) and :func:`generate`
+- :mod:`.pix2pix`      map-to-map conditional GANs, the stacked GANs of notebook 05
 - :mod:`.augment`      image augmentation drawn per sample on the images' device
 - :mod:`.store`        the model store (cache keyed by data, recipe and settings)
 - :mod:`.parallel`     several trainings at once, one core each (:func:`in_workers`)
@@ -15,7 +16,9 @@ from .callbacks import EMA, Callback, Evaluate, LogFiles, SampleGrid, save_grid,
 from .augment import augment_images
 from .tasks import (SupervisedTask, accuracy, cosine_factor, fit_classifier, fit_distillation, fit_regression,
                     predict, train_autoencoder)
-from .gan import GANConfig, GANData, GANRun, GANTask, at_noise_scale, cached_gan, generate, train_gan
+from .gan import (GANConfig, GANData, GANRun, GANTask, at_noise_scale, cached_gan, generate, mean_over_evaluations,
+                  train_gan)
+from .pix2pix import Pix2PixConfig, Pix2PixTask, train_pix2pix
 from .store import ModelStore, Trained
 from .parallel import default_workers, in_workers, one_thread
 from ..losses import fc_l2

@@ -86,13 +86,14 @@ def _due(step: int, every: int, total: int) -> bool:
 
 class Evaluate(Callback):
     """Adds ``fn(engine)`` (a dict of numbers) to the log row at every ``every``-th step and
-    after the last one."""
+    after the last one, from step ``start`` on (0: from the first)."""
 
-    def __init__(self, fn: Callable, every: int):
-        self.fn, self.every = fn, int(every)
+    def __init__(self, fn: Callable, every: int, start: int = 0):
+        self.fn, self.every, self.start = fn, int(every), int(start)
 
     def on_log(self, engine, row: dict):
-        return self.fn(engine) if _due(engine.step, self.every, engine.steps) else None
+        due = engine.step >= self.start and _due(engine.step, self.every, engine.steps)
+        return self.fn(engine) if due else None
 
 
 class KeepBest(Callback):

@@ -23,7 +23,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -61,6 +61,7 @@ class GANConfig:
     log_every: int = 10
     sample_every: int = 100
     eval_every: int = 0             # 0: never
+    eval_from: int = 0              # the first step evaluated (e.g. 0.6 * steps: only the run's tail)
     checkpoint_every: int = 100
     seed: int = 0
 
@@ -263,7 +264,8 @@ def train_gan(G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig, out_dir
     With ``out_dir``, the run resumes from ``out_dir/checkpoint.pt`` if it exists and
     writes ``log.csv``/``log.json``, ``samples/step_XXXXXX.png`` and checkpoints there.
     ``evaluate(G, step)`` (G the EMA copy when there is one) adds numbers to the log every
-    ``cfg.eval_every`` steps.  ``sample_cond`` (K, D) fixes the conditions of the sample
+    ``cfg.eval_every`` steps from step ``cfg.eval_from`` on (:func:`mean_over_evaluations`
+    averages them).  ``sample_cond`` (K, D) fixes the conditions of the sample
     grids (default: the first 8 training conditions), each drawn with 4 fixed noise vectors.
     ``stop_after`` ends this call after that many iterations (to test resuming).
     With ``cfg.keep_best`` (a number ``evaluate`` returns), the sampler of the returned run is
@@ -283,7 +285,7 @@ def train_gan(G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig, out_dir
             result = evaluate(S, engine.step)
             G.train()
             return result
-        callbacks.append(cb.Evaluate(run_eval, cfg.eval_every))
+        callbacks.append(cb.Evaluate(run_eval, cfg.eval_every, cfg.eval_from))
     keep = None
     if cfg.keep_best:
         if evaluate is None:
@@ -308,6 +310,29 @@ def train_gan(G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig, out_dir
     G.eval()
     return GANRun(G, D, ema.shadow if ema is not None else None, log, out, step,
                   keep.best_step if keep is not None else None)
+
+
+def mean_over_evaluations(log: List[dict], keys: Sequence[str], since: int = 0) -> Dict[str, float]:
+    """The mean of each of ``keys`` over the rows of a training log that hold it, from step
+    ``since`` on, and ``"evaluations"``: how many rows the mean of the first key is over.
+
+    A GAN's samples change from one evaluation to the next even late in training, so one
+    evaluation of one run is a noisy measurement of that run; the mean over the evaluations of
+    the run's tail (``GANConfig(eval_every=..., eval_from=...)``) is a steadier one.  No choice
+    is made from these numbers, so they may be computed on test sounds.
+    """
+    if not keys:
+        raise ValueError("mean_over_evaluations needs at least one key")
+    out: Dict[str, float] = {}
+    for k in keys:
+        v = [float(r[k]) for r in log if k in r and int(r.get("step", 0)) >= since]
+        if not v:
+            have = sorted({key for r in log for key in r if key != "step"})
+            raise KeyError(f"no log row from step {since} holds {k!r} (the log has {have})")
+        out[k] = float(np.mean(v))
+        if "evaluations" not in out:
+            out["evaluations"] = len(v)
+    return out
 
 
 def cached_gan(store, name: str, payload: dict, G: nn.Module, D: nn.Module, data: GANData, cfg: GANConfig,
