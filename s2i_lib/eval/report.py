@@ -120,7 +120,9 @@ def report(G: torch.nn.Module, cond: torch.Tensor, labels, extractor: FeatureExt
     - ``labels``: the class of each condition (one per row of ``cond``);
     - ``extractor``: the judge (:class:`s2i_lib.eval.extractors.FeatureExtractor`);
     - ``real``: real images to compare with (FD, KID), or the extractor's output on them
-      (extract once, reuse for every model);
+      (extract once, reuse for every model); as many as the generated images makes KID one
+      exact computation, while sets of different sizes average ``kid_subsets`` random
+      subsets, which costs seconds per call on a CPU;
     - ``per_condition`` images per condition, drawn with ``seed``
       (:func:`s2i_lib.train.gan.generate`, condition-major); the IS splits are shuffled
       with ``split_seed`` (default: ``seed``), and KID's subsets with ``split_seed`` too;
