@@ -58,8 +58,10 @@ def _s2i_data(code: str, data_dir: Path):
     return out
 
 
-def _ladder_data(data_dir: Path):
-    path = CACHE / "ladder.pt"
+def _ladder_data(data_dir: Path, unit: bool = True):
+    """The cleaned scenes pairs with SoundNet pool5 features, z-scored as notebook 04 does
+    (and scaled to unit length with ``unit``), the judge and the splits, cached in ``CACHE``."""
+    path = CACHE / ("ladder.pt" if unit else "ladder_z.pt")
     if path.exists():
         return torch.load(path, weights_only=False)
     common = dict(profile="course", seed=0, data_dir=data_dir)
@@ -72,7 +74,7 @@ def _ladder_data(data_dir: Path):
     f = course.soundnet_features(snet, arr.wave_tensor(), "pool5").double()
     tr = arr.index("train")
     f = ((f - f[tr].mean(0)) / (f[tr].std(0) + 1e-6)).float()        # z-scored, as notebook 04
-    out = {"images": data.framed_images(pairs, arr, "full", 32), "cond": _unit(f), "y": arr.label_tensor(),
+    out = {"images": data.framed_images(pairs, arr, "full", 32), "cond": _unit(f) if unit else f, "y": arr.label_tensor(),
            "groups": arr.df["video_id"].to_numpy(), "tr": tr, "te": arr.index("test"), "judge": gamma.model,
            "classes": len(arr.classes)}
     CACHE.mkdir(exist_ok=True)

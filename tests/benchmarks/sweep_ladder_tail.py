@@ -24,33 +24,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from s2i_lib import course, data, train
+from s2i_lib import course, train
 from s2i_lib.course.runs import repo_root
+from sweep_gan_recipe import _ladder_data            # the same data as the recipe sweep (this folder)
 
 OUT = repo_root() / "results" / "reference" / "ladder_tail.jsonl"
-CACHE = Path("/tmp") / "s2i_sweep_cache" / "ladder_z.pt"
 STEPS = [("c", "d"), ("d", "e"), ("e", "f"), ("f", "g"), ("c", "g")]
 
 
 def _data(data_dir: Path) -> dict:
-    if CACHE.exists():
-        return torch.load(CACHE, weights_only=False)
-    common = dict(profile="course", seed=0, data_dir=data_dir)
-    full = course.course_pairs("scenes", "course", 0, data_dir, 2)
-    full_arr = data.load_arrays(full)
-    pairs = course.cleaned_pairs("scenes", "top1", "course", 0, data_dir, 2, arrays=full_arr)
-    arr = data.load_arrays(pairs)
-    gamma = course.image_classifier(full, arrays=full_arr, **common)
-    snet = course.soundnet(full, gamma, arrays=full_arr, **common)
-    f = course.soundnet_features(snet, arr.wave_tensor(), "pool5").double()
-    tr = arr.index("train")
-    f = ((f - f[tr].mean(0)) / (f[tr].std(0) + 1e-6)).float()          # z-scored, as notebook 04's feature()
-    out = {"images": data.framed_images(pairs, arr, "full", 32), "cond": f, "y": arr.label_tensor(),
-           "groups": arr.df["video_id"].to_numpy(), "tr": tr, "te": arr.index("test"), "judge": gamma.model,
-           "classes": len(arr.classes)}
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(out, CACHE)
-    return out
+    # notebook 04's conditions: z-scored pool5 features, not scaled to unit length
+    return _ladder_data(data_dir, unit=False)
 
 
 def train_one(rung: str, seed: int, steps: int, every: int, data_dir: Path) -> dict:
