@@ -97,7 +97,7 @@ def test_the_discriminator_scale_scales_d_loss_only():
         logs[scale] = train_pix2pix(G, D, cond, target, Pix2PixConfig(steps=1, batch_size=8, d_scale=scale, log_every=1),
                                     progress=False)[-1]
     assert logs[0.001]["loss_d"] == pytest.approx(0.001 * logs[1.0]["loss_d"], rel=1e-5)
-    assert logs[0.001]["l1"] == pytest.approx(logs[1.0]["l1"])          # the first G step sees the same D
+    assert logs[0.001]["l1"] == pytest.approx(logs[1.0]["l1"])          # G's side is untouched by the scale
     with pytest.raises(ValueError, match="d_scale must be positive"):
         Pix2PixConfig(d_scale=0)
 
