@@ -6,7 +6,7 @@ that low-level packages can import the profiles without pulling in the recipes (
 import them back)."""
 
 from . import profiles
-from .profiles import (SynthAVSize, BuildSize, EncoderSize, GANSize, Profile, PROFILE_NAMES, get_profile, override)
+from .profiles import (SynthAVSize, BuildSize, EncoderSize, GANSize, StackedSize, Profile, PROFILE_NAMES, get_profile, override)
 from . import runs
 from .runs import (repo_root, resolve, CUBLAS_WORKSPACE, PROFILE_THREADS, seed_everything, configure_threads,
     package_versions, git_commit, pick_device, Run, same_value, start)
@@ -73,6 +73,11 @@ _LAZY = {
     'ladder_rung': 'ladder',
     'LADDER_CHANGES': 'ladder',
     'WGAN_GP_RECIPE': 'ladder',
+    'stacked': 'stacked',
+    'image_features': 'stacked',
+    'Standardizer': 'stacked',
+    'StackedGANs': 'stacked',
+    'stacked_scores': 'stacked',
     'dryrun': 'dryrun',
     'dry_profile': 'dryrun',
     'references': 'references',

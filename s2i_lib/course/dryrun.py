@@ -86,6 +86,7 @@ def dry_profile(profile: Profile, fraction: float = FRACTION, min_clips: int = M
     pct = f"{100 * fraction:g}%"
     return replace(profile, name=profile.name + SUFFIX,
                    encoders=_scale_counts(profile.encoders, fraction), gan=_scale_counts(profile.gan, fraction),
+                   stacked=_scale_counts(profile.stacked, fraction),
                    scenes=corpus(profile.scenes), performances=corpus(profile.performances),
                    description=(f"dry run of {profile.name}: its networks at their real size, {pct} of its steps "
                                 f"and epochs, a small corpus ({profile.description})"))

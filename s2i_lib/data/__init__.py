@@ -21,7 +21,7 @@ from .segments import (FRAME_STRATEGIES, SCORE_SIZE, dbfs, segment_bounds, frame
     energy_typicality_score, topk_moments, Candidate, candidates_for_clip, score_candidates)
 from . import shards
 from .shards import (MANIFEST_COLUMNS, SEGMENT_COLUMNS, BuildResult, BuildSettingsError, BuildError, assign_splits,
-    balance_rows, check_no_leakage, merge, load_manifest, fingerprint)
+    balance_rows, check_no_leakage, merge, load_manifest, fingerprint, resplit_by_video)
 from . import building
 from .building import BUILDER_VERSION, BuildConfig, process_item, build
 

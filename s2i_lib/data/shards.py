@@ -175,6 +175,44 @@ def balance_rows(rows: List[dict], seed: int) -> List[dict]:
     return sorted(out, key=lambda r: r["pair_id"])
 
 
+def resplit_by_video(df, test_fraction: float, seed: int, balance: bool = True,
+                     test_videos: Optional[Iterable[str]] = None) -> np.ndarray:
+    """A new split of a pair set's rows (a manifest ``DataFrame`` with ``pair_id``,
+    ``video_id`` and ``label``): every video wholly in train or test, and for each class
+    ``round(test_fraction * its videos)`` videos (at least one when it has two) in test, drawn
+    in a seeded order from ``test_videos`` when given (e.g. the videos no encoder of the
+    course trained on) or from all of them; then, with ``balance``, every class down-sampled
+    to the smallest class's count in each split (:func:`balance_rows`).  Returns one of
+    ``"train"``, ``"test"`` or ``"dropped"`` (removed by the balancing) per row, in the rows'
+    order; the input is not changed.  A class with too few eligible videos is an error that
+    names it."""
+    for col in ("pair_id", "video_id", "label"):
+        if col not in df.columns:
+            raise KeyError(f"resplit_by_video needs a {col!r} column; the table has {list(df.columns)}")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+    rows = [{"pair_id": p, "video_id": v, "label": l}
+            for p, v, l in zip(df["pair_id"].astype(str), df["video_id"].astype(str), df["label"].astype(str))]
+    eligible = None if test_videos is None else {str(v) for v in test_videos}
+    split: Dict[str, str] = {}
+    for label in sorted({r["label"] for r in rows}):
+        vids = sorted({r["video_id"] for r in rows if r["label"] == label})
+        n_test = int(round(test_fraction * len(vids)))
+        if len(vids) >= 2:
+            n_test = max(1, min(n_test, len(vids) - 1))
+        free = [v for v in vids if eligible is None or v in eligible]
+        if len(free) < n_test:
+            raise ValueError(f"class {label!r}: {n_test} test videos wanted but only {len(free)} of its "
+                             f"{len(vids)} videos may go to test")
+        h = int(hashlib.sha256(f"{seed}:{label}".encode()).hexdigest()[:8], 16)
+        chosen = {free[i] for i in np.random.default_rng(h).permutation(len(free))[:n_test]}
+        split.update({v: ("test" if v in chosen else "train") for v in vids})
+    for r in rows:
+        r["split"] = split[r["video_id"]]
+    kept = {r["pair_id"] for r in (balance_rows(rows, seed) if balance else rows)}
+    return np.array([r["split"] if r["pair_id"] in kept else "dropped" for r in rows], dtype=object)
+
+
 def check_no_leakage(rows: Iterable[dict]) -> None:
     """Raise if any source video has pairs on both sides of the split."""
     seen: Dict[str, str] = {}

@@ -14,7 +14,7 @@ Three terms, each a switch of :func:`multimodal_loss` so that notebook 05 can ab
 """
 from __future__ import annotations
 
-from typing import Dict, Mapping, Sequence
+from typing import Callable, Dict, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -36,13 +36,15 @@ def hidden_cross_entropy(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def multimodal_loss(out: Mapping[str, Mapping[str, torch.Tensor]], labels: torch.Tensor,
-                    terms: Sequence[str] = TERMS, weights: Mapping[str, float] = None) -> Dict[str, torch.Tensor]:
+                    terms: Sequence[str] = TERMS, weights: Mapping[str, float] = None,
+                    hidden_ce: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = None) -> Dict[str, torch.Tensor]:
     """The training loss of the multimodal layers from their outputs on the three inputs.
 
     ``out`` maps ``"I"``, ``"S"`` and ``"B"`` to :class:`~s2i_lib.models.MultimodalLayers`
     outputs for the same pairs (``"B"`` only needed with ``"output_ce"``); ``terms`` picks the
-    terms (:data:`TERMS`), ``weights`` scales them (default 1 each).  Returns every term
-    computed and ``"total"``, their weighted sum.
+    terms (:data:`TERMS`), ``weights`` scales them (default 1 each), ``hidden_ce`` replaces
+    :func:`hidden_cross_entropy` (notebook 05's exercise on another reading).  Returns every
+    term computed and ``"total"``, their weighted sum.
     """
     bad = [t for t in terms if t not in TERMS]
     if bad or not terms:
@@ -52,8 +54,8 @@ def multimodal_loss(out: Mapping[str, Mapping[str, torch.Tensor]], labels: torch
     if "l1" in terms:
         parts["l1"] = hidden_l1(out["I"]["post"], out["S"]["post"])
     if "hidden_ce" in terms:
-        parts["hidden_ce"] = (hidden_cross_entropy(out["I"]["pre"], out["S"]["pre"])
-                              + hidden_cross_entropy(out["I"]["post"], out["S"]["post"]))
+        ce = hidden_ce or hidden_cross_entropy
+        parts["hidden_ce"] = ce(out["I"]["pre"], out["S"]["pre"]) + ce(out["I"]["post"], out["S"]["post"])
     if "output_ce" in terms:
         kinds = [k for k in ("I", "S", "B") if k in out]
         parts["output_ce"] = sum(F.cross_entropy(out[k]["logits"], labels) for k in kinds) / len(kinds)

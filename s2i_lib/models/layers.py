@@ -38,7 +38,9 @@ class Standardize(nn.Module):
 class _Head(nn.Module):
     """FC(256) - ReLU - dropout - FC(128) - ReLU - dropout - FC(classes).
 
-    The output of the second FC layer (after its ReLU, before dropout) is the embedding.
+    The output of the second FC layer (after its ReLU, before dropout) is the embedding;
+    the first FC layer's (after its ReLU, before dropout) is returned as ``fc1``, the
+    position of VGG-16's fc6 among its three FC layers (notebook 05's image feature).
     """
 
     def __init__(self, in_features: int, num_classes: int, dropout: Tuple[float, float], embed: int = 128):
@@ -50,9 +52,9 @@ class _Head(nn.Module):
         self.drop2 = nn.Dropout(dropout[1])
 
     def forward(self, h: torch.Tensor) -> Dict[str, torch.Tensor]:
-        h = self.drop1(F.relu(self.fc1(h)))
-        e = F.relu(self.fc2(h))
-        return {"logits": self.fc3(self.drop2(e)), "embedding": e}
+        f1 = F.relu(self.fc1(h))
+        e = F.relu(self.fc2(self.drop1(f1)))
+        return {"logits": self.fc3(self.drop2(e)), "embedding": e, "fc1": f1}
 
     def fc_weights(self) -> Iterable[torch.Tensor]:
         return (self.fc1.weight, self.fc2.weight, self.fc3.weight)

@@ -7,6 +7,7 @@
   regression probes, the stacked autoencoder) and :func:`predict`
 - :mod:`.gan`          conditional-GAN training (notebooks 03, 04) and :func:`generate`
 - :mod:`.pix2pix`      map-to-map conditional GANs, the stacked GANs of notebook 05
+- :mod:`.multimodal`   the multimodal layers of notebook 05 (three inputs, the ablated loss)
 - :mod:`.augment`      image augmentation drawn per sample on the images' device
 - :mod:`.store`        the model store (cache keyed by data, recipe and settings)
 - :mod:`.parallel`     several trainings at once, one core each (:func:`in_workers`)
@@ -18,7 +19,8 @@ from .tasks import (SupervisedTask, accuracy, cosine_factor, fit_classifier, fit
                     predict, train_autoencoder)
 from .gan import (GANConfig, GANData, GANRun, GANTask, at_noise_scale, cached_gan, generate, mean_over_evaluations,
                   train_gan)
-from .pix2pix import Pix2PixConfig, Pix2PixTask, train_pix2pix
+from .pix2pix import Pix2PixConfig, Pix2PixTask, cached_pix2pix, tensor_digest, train_pix2pix
+from .multimodal import MultimodalTask, fit_multimodal
 from .store import ModelStore, Trained
 from .parallel import default_workers, in_workers, one_thread
 from ..losses import fc_l2

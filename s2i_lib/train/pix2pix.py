@@ -109,3 +109,35 @@ def train_pix2pix(G: nn.Module, D: nn.Module, cond: torch.Tensor, target: torch.
               progress=progress, stop_after=stop_after)
     G.eval()
     return log
+
+
+def tensor_digest(x: torch.Tensor) -> str:
+    """The SHA-256 of a tensor's values, dtype and shape: part of a stored run's key, so that
+    a run trained on other inputs is never reloaded for these."""
+    import hashlib
+    t = x.detach().cpu().contiguous()
+    h = hashlib.sha256(f"{t.dtype}:{tuple(t.shape)}:".encode())
+    h.update(t.numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def cached_pix2pix(store, name: str, payload: dict, G: nn.Module, D: nn.Module, cond: torch.Tensor,
+                   target: torch.Tensor, cfg: Pix2PixConfig,
+                   evaluate: Optional[Callable[[nn.Module, int], Dict[str, float]]] = None,
+                   progress: bool = True, desc: str = "pix2pix", retrain: bool = False):
+    """:func:`train_pix2pix` through a :class:`~s2i_lib.train.store.ModelStore`: the trained
+    generator is stored under ``name`` with a key made of ``payload``, ``cfg``, both networks'
+    configurations and digests of ``cond`` and ``target`` themselves (:func:`tensor_digest`),
+    and reloaded on the next call instead of retrained; an interrupted run resumes from its
+    checkpoint.  Returns a :class:`~s2i_lib.train.store.Trained` (``model`` the generator in
+    eval mode, ``history`` the log, ``metrics`` its last row plus ``train_seconds``)."""
+    import time
+    full = {**payload, "pix2pix_config": asdict(cfg), "G": G.config, "D": D.config,
+            "cond": tensor_digest(cond), "target": tensor_digest(target)}
+
+    def fit_model(work: Path):
+        t0 = time.time()
+        log = train_pix2pix(G, D, cond, target, cfg, out_dir=work, evaluate=evaluate, progress=progress, desc=desc)
+        return G.eval(), {**(log[-1] if log else {}), "train_seconds": time.time() - t0}, log
+
+    return store.load_or_train(name, full, fit_model, retrain=retrain)

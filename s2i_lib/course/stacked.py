@@ -1,0 +1,202 @@
+"""Notebook 05's course pieces: the image features, the standardisation every feature gets,
+the stack of multimodal layers and two pix2pix GANs as one sound-to-image function, and its
+scores (anonymous 2019, Secs. 5.2-5.4).
+
+- :func:`image_features` the stand-in for VGG-16's fc6: the first fully connected layer of
+  notebook 02's image classifier (256-d, after its ReLU).  VGG-16 has three FC layers and fc6
+  is the first; the course classifier's ``fc1`` sits at the same place, and its 256 entries
+  fill a 16 x 16 map exactly.  The judge's scores (FD, KID) use the classifier's 128-d
+  ``embedding``, the next layer, not this one.
+- :class:`Standardizer` per-dimension mean and standard deviation of the training rows.
+- :class:`StackedGANs` sound feature -> multimodal feature (before the activation) -> GAN 1
+  -> image feature -> GAN 2 -> image, or without the multimodal layers (the raw sound feature
+  into GAN 1).
+- :func:`cached_multimodal` the multimodal layers trained through the model store;
+  :func:`nearest_sound_same_class` the paper's check of the shared space;
+  :func:`classify_features` the classifier's own last layers on ``fc1`` features (does a
+  generated feature still name its class?).
+- :func:`stacked_scores` the judge's scores of generated images beside their real frames:
+  class accuracy, IS, FD, KID and the paper's top-k overlap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from .. import models
+from ..eval import report as ev_report
+from ..eval import scores
+
+
+def image_features(trained, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    """The ``fc1`` features (N, 256) of ``images`` (N, 3, H, W) in [0, 1] by a trained image
+    classifier (:func:`s2i_lib.course.recipes.image_classifier`), in eval mode."""
+    from ..train import predict
+    model = getattr(trained, "model", trained)
+    out = predict(model, images, batch_size=batch_size)
+    if "fc1" not in out:
+        raise ValueError(f"{type(model).__name__} does not return an 'fc1' feature (it returns {sorted(out)})")
+    return out["fc1"].float()
+
+
+@dataclass
+class Standardizer:
+    """``(x - mean) / std`` per dimension, with the statistics of the rows it was fitted on
+    (:meth:`fit`; a dimension that is constant there is only centred); :meth:`inverse` undoes
+    it."""
+    mean: torch.Tensor
+    std: torch.Tensor
+
+    @classmethod
+    def fit(cls, x: torch.Tensor, rows=None, eps: float = 1e-6) -> "Standardizer":
+        ref = x if rows is None else x[torch.as_tensor(np.asarray(rows), dtype=torch.long)]
+        if len(ref) < 2:
+            raise ValueError(f"a standardisation needs at least two rows, got {len(ref)}")
+        ref = ref.double()
+        std = ref.std(0)
+        # a dimension constant over the fitting rows (a ReLU unit that never fires there) keeps its
+        # scale: dividing by ~0 would blow up the rows where it does fire
+        return cls(ref.mean(0).float(), torch.where(std > eps, std, torch.ones_like(std)).float())
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] != self.mean.shape[-1]:
+            raise ValueError(f"features of size {x.shape[-1]}, the standardisation was fitted on {self.mean.shape[-1]}")
+        return (x - self.mean) / self.std
+
+    def inverse(self, z: torch.Tensor) -> torch.Tensor:
+        return z * self.std + self.mean
+
+
+def classify_features(trained, features: torch.Tensor) -> torch.Tensor:
+    """Class probabilities of ``fc1`` features (N, 256) by the rest of the image classifier
+    that made them (its ``fc2`` and ``fc3``, eval mode): what the classifier would say of an
+    image with these features."""
+    model = getattr(trained, "model", trained)
+    head = model.head
+    with torch.no_grad():
+        dev = next(head.parameters()).device
+        logits = head.fc3(torch.relu(head.fc2(features.to(dev).float())))
+    return torch.softmax(logits, dim=1).cpu()
+
+
+def cached_multimodal(store, payload: dict, image: torch.Tensor, sound: torch.Tensor, labels: torch.Tensor, rows,
+                      num_classes: int, size, terms: Sequence[str], seed: int, hidden_ce=None,
+                      progress: bool = True, retrain: bool = False):
+    """:class:`~s2i_lib.models.MultimodalLayers` trained on rows ``rows`` of the paired
+    ``image`` and ``sound`` features with :func:`s2i_lib.train.fit_multimodal` and the loss
+    ``terms``, with the sizes of ``size`` (a :class:`~s2i_lib.course.profiles.StackedSize`),
+    through the model store under ``multimodal_05``: the key holds ``payload``, the settings
+    and digests of the training rows themselves.  Returns the store's
+    :class:`~s2i_lib.train.store.Trained` (``history``: one row per epoch with the hidden
+    norms)."""
+    import time
+    from .. import train
+    rows = torch.as_tensor(np.asarray(rows), dtype=torch.long)
+    xi, xs, y = image[rows], sound[rows], labels[rows]
+    full = {**payload, "task": "multimodal", "terms": list(terms), "seed": int(seed), "hidden": size.mm_hidden,
+            "epochs": size.mm_epochs, "batch_size": size.mm_batch_size, "lr": size.mm_lr,
+            "num_classes": int(num_classes), "hidden_ce": getattr(hidden_ce, "__name__", None),
+            "image": train.tensor_digest(xi), "sound": train.tensor_digest(xs), "labels": train.tensor_digest(y)}
+
+    def fit_model(work):
+        t0 = time.time()
+        torch.manual_seed(seed)
+        mm = models.MultimodalLayers(xi.shape[1], xs.shape[1], num_classes, hidden=size.mm_hidden)
+        log = train.fit_multimodal(mm, xi, xs, y, terms=terms, epochs=size.mm_epochs, batch_size=size.mm_batch_size,
+                                   lr=size.mm_lr, hidden_ce=hidden_ce, seed=seed, checkpoint=work / "checkpoint.pt",
+                                   progress=progress, desc=f"multimodal {'+'.join(terms)} seed {seed}")
+        return mm.eval(), {**log[-1], "train_seconds": time.time() - t0}, log
+
+    return store.load_or_train("multimodal_05", full, fit_model, retrain=retrain)
+
+
+@torch.no_grad()
+def nearest_sound_same_class(mm: nn.Module, image: torch.Tensor, sound: torch.Tensor, labels,
+                             key: str = "post") -> Dict[str, float]:
+    """The paper's check of the shared space (Sec. 5.3) on one set of pairs: for each image,
+    the sound of the set whose multimodal feature (``key``: ``"pre"`` or ``"post"`` the
+    activation) lies nearest its own, in Euclidean distance; ``same_class`` is how often that
+    sound's pair has the image's class, ``own_pair`` how often it is the image's own sound,
+    and ``chance`` the rate a sound drawn at random would have (the sum of the squared class
+    shares)."""
+    labels = np.asarray(labels)
+    mm.eval()
+    a = mm(image=image)[key].cpu().numpy().astype(np.float64)
+    b = mm(sound=sound)[key].cpu().numpy().astype(np.float64)
+    n = len(labels)
+    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    nearest = np.argmin(d2, axis=1)
+    shares = np.bincount(labels) / n
+    return {"same_class": float((labels[nearest] == labels).mean()), "own_pair": float((nearest == np.arange(n)).mean()),
+            "chance": float((shares ** 2).sum())}
+
+
+class StackedGANs:
+    """Sound features to images through the paper's stack.
+
+    ``sound_norm`` standardises the raw sound features; ``mm`` (trained
+    :class:`~s2i_lib.models.MultimodalLayers`, or ``None`` for the variant without them) maps
+    them to the multimodal feature before the activation; ``cond_norm`` standardises what GAN
+    1 gets; ``G1`` makes a ``gan1_size`` map read back as an ``image_dim``-d standardised image
+    feature, and ``G2`` renders that feature, laid out as a map of its own input size, as an
+    image.  Every method runs without gradients with the networks in eval mode."""
+
+    def __init__(self, mm: Optional[nn.Module], G1: nn.Module, G2: nn.Module, sound_norm: Standardizer,
+                 cond_norm: Standardizer, image_dim: int):
+        self.mm, self.G1, self.G2 = mm, G1, G2
+        self.sound_norm, self.cond_norm, self.image_dim = sound_norm, cond_norm, int(image_dim)
+        for net in (mm, G1, G2):
+            if net is not None:
+                net.eval()
+
+    @torch.no_grad()
+    def condition(self, sound: torch.Tensor) -> torch.Tensor:
+        """What GAN 1 reads for raw sound features ``sound``: the multimodal feature before the
+        activation (or the standardised sound feature itself without ``mm``), standardised."""
+        z = self.sound_norm(sound)
+        v = self.mm(sound=z)["pre"] if self.mm is not None else z
+        return self.cond_norm(v)
+
+    @torch.no_grad()
+    def image_features(self, sound: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+        """GAN 1's standardised image features for ``sound`` (N, image_dim)."""
+        c = self.condition(sound)
+        size = self.G1.config["size"]
+        out = [models.map_to_vector(self.G1(models.vector_to_map(c[i:i + batch_size], size)), self.image_dim)
+               for i in range(0, len(c), batch_size)]
+        return torch.cat(out) if out else torch.empty(0, self.image_dim)
+
+    @torch.no_grad()
+    def render(self, features: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+        """GAN 2's images (N, 3, S, S) in [0, 1] for standardised image ``features``."""
+        size = self.G2.config["size"]
+        out = [(self.G2(models.vector_to_map(features[i:i + batch_size], size)) + 1) / 2
+               for i in range(0, len(features), batch_size)]
+        return torch.cat(out)
+
+    def images(self, sound: torch.Tensor) -> torch.Tensor:
+        """Sound features -> images in [0, 1]: GAN 2 on GAN 1's features."""
+        return self.render(self.image_features(sound))
+
+
+def stacked_scores(fake_images: torch.Tensor, labels, judge, real: Dict, ks: Sequence[int] = (1, 2, 3),
+                   seed: int = 0) -> Dict[str, float]:
+    """The judge's scores of ``fake_images`` made for the pairs whose real frames gave
+    ``real`` (the judge's output on them, in the same order): ``accuracy`` (the judge names
+    the pair's class), ``IS``, ``FD`` and ``KID`` against the real frames
+    (:func:`s2i_lib.eval.report.evaluate`), and ``top{k}``, the paper's metric, the share of
+    pairs whose generated and real images share a label among the judge's top ``k``
+    (:func:`s2i_lib.eval.scores.topk_overlap`)."""
+    labels = np.asarray(labels)
+    if len(fake_images) != len(real["probs"]) or len(labels) != len(fake_images):
+        raise ValueError(f"{len(fake_images)} generated images, {len(real['probs'])} real ones and {len(labels)} labels")
+    fake = judge(fake_images)
+    r = ev_report.evaluate(judge, fake_images, labels, real_images=real, seed=seed)
+    out = {"accuracy": r["accuracy"], "IS": r["inception_score_mean"], "FD": r["frechet_distance"], "KID": r["kid_mean"]}
+    for k in ks:
+        out[f"top{k}"] = scores.topk_overlap(fake["probs"], real["probs"], k)
+    return out
