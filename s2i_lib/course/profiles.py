@@ -156,15 +156,17 @@ class StackedSize:
     (notebook 04's rung (g)) gets ``direct_steps`` iterations, about the single-core compute
     of GAN 1 and GAN 2 together.
 
-    Course choices, measured with the course data on one core (judge's class accuracy on
-    the 10% test split, one seed): GAN 2 at 800 steps reconstructs test images the judge names
-    in 62% of cases with Adam 2e-4 and 72% with 5e-4 (66% with 1e-3); stacked on GAN 1 (width
-    32, 1,000 steps) the sound-made images are named in 38% of cases with GAN 1 at 2e-4, 47% at
-    5e-4 and 53% at 1e-3.  GAN 1's output shrinks towards the mean feature early in training
-    (its L1 term pulls it there first), and GAN 2 renders a feature of a third of the real
-    norm as a grey, classless picture: the rates and steps are what it took to get past that
-    on the course budget.  One core: GAN 2 62 ms per step, GAN 1 31 ms, rung (g) 39 ms per
-    iteration (batch 32).
+    Course choices, from one-seed trial runs on the course scenes pairs while notebook 05 was
+    written (top-3 cleaned, balanced, a 90/10 video split drawn from all videos; the judge's
+    class accuracy on that test split; not kept as a sweep script): GAN 2 at 800 steps
+    reconstructed test images the judge named in 62% of cases with Adam 2e-4, 72% with 5e-4 and
+    66% with 1e-3; with GAN 1 (width 32, 1,000 steps) under a GAN 2 of 1,200 steps at 2e-4, the
+    stack's images were named in 38% of cases with GAN 1 at 2e-4, 47% at 5e-4 and 53% at 1e-3
+    (at width 16, 800 steps: 27%; 1,600 steps: 38%; 3,000 steps: 44%).  GAN 1's output shrinks
+    towards the mean feature early in training (its L1 term pulls it there first), and GAN 2
+    renders a much shortened feature as a grey picture of no class: the rates and steps are what
+    it took to get past that on the course budget.  One core, batch 32: GAN 2 62 ms per step,
+    GAN 1 31 ms, rung (g) 39 ms per iteration.
     """
     test_fraction: float = 0.1
     mm_hidden: int = 256

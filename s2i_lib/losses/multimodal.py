@@ -1,5 +1,5 @@
 """The losses that train the multimodal layers (anonymous 2019, Sec. 5.3), taught in
-notebook 05 (planned).
+notebook 05.
 
 Three terms, each a switch of :func:`multimodal_loss` so that notebook 05 can ablate them:
 

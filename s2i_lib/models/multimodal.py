@@ -1,12 +1,12 @@
 """Multimodal layers (anonymous 2019, Sec. 5.3): one hidden layer shared by image and sound
-features, taught in notebook 05 (planned).
+features, taught in notebook 05.
 
 The paper's layers are an input, a hidden and an output layer, trained on three kinds of
 input: image features only (I), sound features only (S) and both (B).  The course reads the
 input layer as the two feature vectors side by side, ``[x_image, x_sound]``, with zeros for a
 missing modality; the hidden layer is then one linear map of that vector, so its
 pre-activation for B is the sum of the parts I and S each bring.  The paper halves the hidden
-output of B ("the output value for B is twice that for I or S"); here the halving is applied to
+output of B (once I and S agree, B's hidden output is the sum of theirs, twice either); here the halving is applied to
 the weighted sum before the bias and the activation, so that for B the hidden layer sees the
 mean of the two modalities' contributions (a reading: the paper does not say where the bias
 goes).  The output layer classifies the hidden vector after the activation; its

@@ -1,5 +1,5 @@
 """The pix2pix pieces of the stacked GANs (anonymous 2019, Secs. 5.2 and 5.4; Isola et al.
-2017), taught in notebook 05 (planned).
+2017), taught in notebook 05.
 
 The paper turns a feature *vector* into a picture-like input for an image-to-image GAN: the
 4096-d vector becomes a 64 x 64 map, upsampled to 128 x 128.  :func:`vector_to_map` does the

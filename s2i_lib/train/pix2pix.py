@@ -1,10 +1,10 @@
-"""pix2pix training for the stacked GANs of notebook 05 (planned): a map-to-map conditional GAN
+"""pix2pix training for the stacked GANs of notebook 05: a map-to-map conditional GAN
 (Isola et al. 2017) through the course's one engine.
 
 D sees (condition, output) pairs and scores each patch; G pays the adversarial term plus
 ``l1_weight`` (pix2pix: 100) times the L1 distance to the target.  ``d_scale`` multiplies D's
-loss: the multimodal-features paper "imposed a penalty of 0.001 on the discriminator loss in
-order to prevent it converging too quickly" (Sec. 5.4), which the course reads as this scale
+loss: the multimodal-features paper puts a penalty of 0.001 on the discriminator loss so that D
+does not converge too fast (Sec. 5.4), which the course reads as this scale
 (a reading: the paper gives no formula).  Under Adam that scale does almost nothing: Adam
 divides each gradient by its own running magnitude, so a loss times 0.001 gives nearly the same
 updates (only its epsilon sees the difference; tested).  Slowing D takes a smaller ``lr_d``.
