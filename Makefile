@@ -40,8 +40,8 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q torch==2.9.1 torchaudio==2.9.1
 	$(PY) -m pip install -q --no-build-isolation -e . > $(VENV)/.s2i-install.log 2>&1 \
 		|| { cat $(VENV)/.s2i-install.log; exit 1; }
-	# test-only peers of the evaluation module (their own requirements are pinned above)
-	$(PY) -m pip install -q --no-deps torchmetrics==1.9.0 torch-fidelity==0.4.0 lightning-utilities==0.15.3
+	# test-only peers of the evaluation module and of the contrastive losses (their own requirements are pinned above)
+	$(PY) -m pip install -q --no-deps torchmetrics==1.9.0 torch-fidelity==0.4.0 lightning-utilities==0.15.3 pytorch-metric-learning==2.9.0
 	rm -f $(VENV)/.s2i-deps-*
 	touch $(STAMP)
 

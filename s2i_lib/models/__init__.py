@@ -6,6 +6,7 @@
 - :mod:`.gan`             conditional generators and discriminators (03, 04)
 - :mod:`.multimodal`      the multimodal layers shared by image and sound features (05)
 - :mod:`.pix2pix`         U-Net generator, PatchGAN discriminator, vector <-> map (05)
+- :mod:`.sound2scene`     the SimCLR image encoder and the ResNet-18 audio encoder (06)
 - :mod:`.registry`        the architecture registry, :func:`from_config`, :func:`count_parameters`
 """
 from .registry import ARCHS, count_parameters, from_config, register
@@ -16,3 +17,4 @@ from .gan import (CondDiscriminator, CondGenerator, largest_singular_value, proj
                   spectral_norms)
 from .multimodal import MultimodalLayers
 from .pix2pix import PatchDiscriminator, UNetGenerator, map_side, map_to_vector, vector_to_map
+from .sound2scene import AudioResNet18, SimCLREncoder

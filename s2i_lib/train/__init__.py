@@ -8,19 +8,21 @@
 - :mod:`.gan`          conditional-GAN training (notebooks 03, 04) and :func:`generate`
 - :mod:`.pix2pix`      map-to-map conditional GANs, the stacked GANs of notebook 05
 - :mod:`.multimodal`   the multimodal layers of notebook 05 (three inputs, the ablated loss)
+- :mod:`.contrastive`  SimCLR and the audio-to-visual alignment of notebook 06
 - :mod:`.augment`      image augmentation drawn per sample on the images' device
 - :mod:`.store`        the model store (cache keyed by data, recipe and settings)
 - :mod:`.parallel`     several trainings at once, one core each (:func:`in_workers`)
 """
 from .engine import ENGINE_VERSION, Batches, EpochBatches, RandomBatches, Task, device_of, fit
 from .callbacks import EMA, Callback, Evaluate, LogFiles, SampleGrid, save_grid, write_log
-from .augment import augment_images
+from .augment import augment_images, simclr_views
 from .tasks import (SupervisedTask, accuracy, cosine_factor, fit_classifier, fit_distillation, fit_regression,
                     predict, train_autoencoder)
-from .gan import (GANConfig, GANData, GANRun, GANTask, at_noise_scale, cached_gan, generate, mean_over_evaluations,
-                  train_gan)
+from .gan import (GANConfig, GANData, GANRun, GANTask, at_noise_scale, cached_gan, generate, knn_partners,
+                  mean_over_evaluations, train_gan)
 from .pix2pix import Pix2PixConfig, Pix2PixTask, cached_pix2pix, tensor_digest, train_pix2pix
 from .multimodal import MultimodalTask, fit_multimodal
+from .contrastive import ALIGN_LOSSES, AlignTask, SimCLRTask, alignment_loss, fit_alignment, fit_simclr
 from .store import ModelStore, Trained
 from .parallel import default_workers, in_workers, one_thread
 from ..losses import fc_l2

@@ -93,3 +93,34 @@ def _cutout(x: torch.Tensor) -> torch.Tensor:
 
 
 _AUGMENTS = {"color": _color, "translation": _translation, "cutout": _cutout}
+
+
+def simclr_views(x: torch.Tensor, min_scale: float = 0.35, jitter: float = 0.4, grey_p: float = 0.2) -> torch.Tensor:
+    """One SimCLR view (Chen et al. 2020) of each image of ``x`` (N, 3, H, W) in [0, 1], drawn
+    per image from torch's global generator on the images' device (saved in every checkpoint):
+    a random crop of ``min_scale`` to all of the area with an aspect ratio between 3/4 and 4/3,
+    resized back to H x W; a horizontal flip half the time; brightness, contrast and saturation
+    each scaled by a factor in ``[1 - jitter, 1 + jitter]``; grey with probability ``grey_p``.
+    Returns the views in [0, 1]."""
+    n, c, h, w = x.shape
+    if c != 3:
+        raise ValueError(f"simclr_views needs RGB images (N, 3, H, W), got {tuple(x.shape)}")
+    dev = x.device
+    area = min_scale + (1 - min_scale) * torch.rand(n, device=dev)
+    log_ratio = (torch.rand(n, device=dev) * 2 - 1) * 0.2877          # log(4/3)
+    ratio = log_ratio.exp()
+    sw, sh = (area * ratio).sqrt().clamp(max=1.0), (area / ratio).sqrt().clamp(max=1.0)
+    tx, ty = (torch.rand(n, device=dev) * 2 - 1) * (1 - sw), (torch.rand(n, device=dev) * 2 - 1) * (1 - sh)
+    flip = torch.where(torch.rand(n, device=dev) < 0.5, -1.0, 1.0)
+    theta = torch.zeros(n, 2, 3, device=dev)
+    theta[:, 0, 0], theta[:, 0, 2], theta[:, 1, 1], theta[:, 1, 2] = sw * flip, tx, sh, ty
+    grid = F.affine_grid(theta, (n, c, h, w), align_corners=False)
+    v = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    factor = lambda: 1 + (torch.rand(n, 1, 1, 1, device=dev) * 2 - 1) * jitter
+    v = v * factor()                                                                    # brightness
+    mean = v.mean(dim=(1, 2, 3), keepdim=True)
+    v = (v - mean) * factor() + mean                                                    # contrast
+    grey = (0.299 * v[:, :1] + 0.587 * v[:, 1:2] + 0.114 * v[:, 2:3]).expand_as(v)
+    v = grey + (v - grey) * factor()                                                    # saturation
+    v = torch.where((torch.rand(n, device=dev) < grey_p)[:, None, None, None], grey, v)
+    return v.clamp(0, 1)

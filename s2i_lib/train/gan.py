@@ -84,11 +84,26 @@ class GANConfig:
 class GANData:
     """Training pairs in memory: ``images`` (N, C, H, W) in [-1, 1], ``cond`` (N, D) sound
     encodings, ``labels`` (N,) class indices and ``groups`` (N,) clip ids (for same-class
-    wrong pairs)."""
+    wrong pairs).
+
+    ``partners`` (N, k) makes an instance-conditioned GAN (IC-GAN, Casanova et al. 2021): the
+    real image shown to D with condition ``cond[i]`` is then ``images[partners[i, r]]`` for an
+    ``r`` drawn uniformly from the engine's generator, one of the k neighbours of item i
+    (:func:`knn_partners`), instead of ``images[i]``."""
     images: torch.Tensor
     cond: torch.Tensor
     labels: torch.Tensor
     groups: Optional[np.ndarray] = None
+    partners: Optional[torch.Tensor] = None
+
+    def __post_init__(self):
+        if self.partners is not None:
+            p = torch.as_tensor(self.partners, dtype=torch.long)
+            if p.ndim != 2 or len(p) != len(self.images) or p.shape[1] < 1:
+                raise ValueError(f"partners must be (N, k) with N = {len(self.images)} items, got {tuple(p.shape)}")
+            if int(p.min()) < 0 or int(p.max()) >= len(self.images):
+                raise ValueError(f"partners index items 0..{len(self.images) - 1}, got {int(p.min())}..{int(p.max())}")
+            self.partners = p
 
     def __len__(self) -> int:
         return len(self.images)
@@ -157,7 +172,11 @@ class GANTask(Task):
     def _batch(self, engine):
         idx = self.batches(engine.step, engine.generator)
         d = self.data
-        x = d.images[idx].to(self.device)
+        if d.partners is not None:           # IC-GAN: a real image from the instance's neighbourhood
+            r = torch.randint(d.partners.shape[1], (len(idx),), generator=engine.generator)
+            x = d.images[d.partners[idx, r]].to(self.device)
+        else:
+            x = d.images[idx].to(self.device)
         if self.cfg.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return idx, x, d.cond[idx].to(self.device), d.labels[idx].to(self.device)
@@ -219,6 +238,21 @@ class GANTask(Task):
 
     def load_state_dict(self, state: dict) -> None:
         self.wrong.rng.bit_generator.state = state["wrong_rng"]
+
+
+def knn_partners(features: torch.Tensor, k: int, rows=None) -> torch.Tensor:
+    """For each item of ``features`` (N, D), the indices of its ``k`` nearest items by cosine
+    similarity among ``rows`` (default: all), the item itself first when it is one of them:
+    IC-GAN's neighbourhoods (Casanova et al. 2021), returned as an (N, k) long tensor of
+    indices into ``features``."""
+    rows = torch.arange(len(features)) if rows is None else torch.as_tensor(np.asarray(rows), dtype=torch.long)
+    if not 1 <= int(k) <= len(rows):
+        raise ValueError(f"k must be between 1 and the {len(rows)} candidate items, got {k}")
+    f = torch.nn.functional.normalize(features.double(), dim=1)
+    sim = f @ f[rows].T                                      # (N, len(rows))
+    own = (torch.arange(len(features))[:, None] == rows[None, :])
+    sim = sim.masked_fill(own, float("inf"))                 # an item is its own nearest neighbour
+    return rows[sim.topk(int(k), dim=1).indices]
 
 
 def at_noise_scale(cond: torch.Tensor, rms: float = 1.0) -> torch.Tensor:

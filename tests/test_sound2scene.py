@@ -1,0 +1,209 @@
+"""Notebook 06's pieces (Sound2Scene): the contrastive losses against an independent
+implementation and on constructed cases, the SimCLR views and encoder, the ResNet-18 audio
+encoder, the alignment training, and the IC-GAN's neighbourhoods."""
+import numpy as np
+import pytest
+import torch
+
+from s2i_lib import losses, models, train
+from s2i_lib.train.engine import Engine
+
+
+
+def _pml():
+    """pytorch-metric-learning, the independent implementation (a test-only dependency the
+    Makefile installs)."""
+    return (pytest.importorskip("pytorch_metric_learning.losses"),
+            pytest.importorskip("pytorch_metric_learning.distances"))
+
+
+def _features(n=12, d=8, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, d, generator=g, dtype=torch.float64), torch.randn(n, d, generator=g, dtype=torch.float64)
+
+
+# ---------------------------------------------------------------- against pytorch-metric-learning
+
+@pytest.mark.parametrize("temperature", [1.0, 0.3])
+def test_info_nce_with_l2_logits_matches_pytorch_metric_learning(temperature):
+    pml_losses, pml_distances = _pml()
+    a, v = _features()
+    ids = torch.arange(len(a))
+    oracle = pml_losses.NTXentLoss(temperature=temperature,
+                                   distance=pml_distances.LpDistance(normalize_embeddings=True, p=2, power=1))
+    # ref_emb: the negatives of an audio anchor are the other pairs' visual features only, and back
+    # (ref_labels must be another tensor than labels: for the same one PML drops the diagonal pairs)
+    expected = 0.5 * (oracle(a, ids, ref_emb=v, ref_labels=ids.clone()) + oracle(v, ids, ref_emb=a, ref_labels=ids.clone()))
+    assert torch.allclose(losses.info_nce(a, v, temperature, "l2"), expected, atol=1e-9)
+
+
+def test_info_nce_with_cosine_logits_matches_pytorch_metric_learning():
+    pml_losses, pml_distances = _pml()
+    a, v = _features(seed=1)
+    ids = torch.arange(len(a))
+    oracle = pml_losses.NTXentLoss(temperature=0.1, distance=pml_distances.CosineSimilarity())
+    expected = 0.5 * (oracle(a, ids, ref_emb=v, ref_labels=ids.clone()) + oracle(v, ids, ref_emb=a, ref_labels=ids.clone()))
+    assert torch.allclose(losses.info_nce(a, v, 0.1, "cosine"), expected, atol=1e-9)
+
+
+def test_nt_xent_matches_pytorch_metric_learning():
+    pml_losses, pml_distances = _pml()
+    z1, z2 = _features(n=10, seed=2)
+    ids = torch.arange(len(z1))
+    oracle = pml_losses.NTXentLoss(temperature=0.5, distance=pml_distances.CosineSimilarity())
+    expected = oracle(torch.cat([z1, z2]), torch.cat([ids, ids]))
+    assert torch.allclose(losses.nt_xent(z1, z2, 0.5), expected, atol=1e-9)
+
+
+# ---------------------------------------------------------------- constructed cases
+
+def test_aligned_pairs_give_the_minimum_and_permuted_pairs_do_not():
+    v = torch.nn.functional.normalize(torch.eye(6, dtype=torch.float64) * 5 + 0.01, dim=1)
+    perm = torch.tensor([1, 2, 3, 4, 5, 0])
+    for sim, t in (("l2", 1.0), ("l2", 0.1), ("cosine", 0.1)):
+        aligned, shuffled = losses.info_nce(v, v, t, sim), losses.info_nce(v, v[perm], t, sim)
+        assert aligned < shuffled
+        noisy = losses.info_nce(v, v + 0.05 * torch.randn_like(v), t, sim)
+        assert aligned <= noisy + 1e-12
+    # orthogonal unit vectors: every negative sits at distance sqrt(2), the positive at 0
+    expected = -np.log(1 / (1 + 5 * np.exp(-np.sqrt(2))))
+    assert float(losses.info_nce(torch.eye(6), torch.eye(6), 1.0, "l2")) == pytest.approx(expected, rel=1e-5)
+    assert float(losses.l2_alignment(v, 3 * v)) == pytest.approx(0.0, abs=1e-9)      # lengths do not count
+    assert float(losses.l2_alignment(v, v[perm])) > 1.0
+
+
+def test_bad_inputs_are_named():
+    a = torch.randn(4, 3)
+    with pytest.raises(ValueError, match="same shape"):
+        losses.info_nce(a, torch.randn(4, 5))
+    with pytest.raises(ValueError, match="at least two"):
+        losses.nt_xent(a[:1], a[:1])
+    with pytest.raises(ValueError, match="temperature"):
+        losses.info_nce(a, a, temperature=0.0)
+    with pytest.raises(ValueError, match="similarity"):
+        losses.info_nce(a, a, similarity="dot")
+
+
+# ---------------------------------------------------------------- encoders and views
+
+def test_simclr_views_are_drawn_per_image_within_range_and_reproducible():
+    x = torch.rand(8, 3, 16, 16)
+    torch.manual_seed(0)
+    a = train.simclr_views(x)
+    torch.manual_seed(0)
+    b = train.simclr_views(x)
+    assert torch.equal(a, b) and a.shape == x.shape
+    assert float(a.min()) >= 0 and float(a.max()) <= 1
+    same = train.simclr_views(x.expand(8, -1, -1, -1) if False else x[:1].expand(8, -1, -1, -1).contiguous())
+    assert not torch.allclose(same[0], same[1])               # the same image, two different views
+    with pytest.raises(ValueError, match="RGB"):
+        train.simclr_views(torch.rand(2, 1, 8, 8))
+
+
+@pytest.mark.parametrize("shape", [(32, 22), (64, 44), (128, 87)])
+def test_audio_resnet18_shapes(shape):
+    net = models.AudioResNet18(out_dim=128).eval()
+    assert isinstance(net.net.conv1, torch.nn.Conv2d) and net.net.conv1.in_channels == 1
+    out = net(torch.randn(3, *shape))["embedding"]
+    assert out.shape == (3, 128)
+    rebuilt = models.from_config(net.config)
+    rebuilt.load_state_dict(net.state_dict())
+    assert torch.allclose(rebuilt.eval()(torch.ones(1, 1, *shape))["embedding"], net(torch.ones(1, 1, *shape))["embedding"])
+    with pytest.raises(ValueError, match="spectrograms"):
+        net(torch.randn(2, 3, *shape))
+
+
+def test_simclr_encoder_shapes_and_a_short_training_lowers_the_loss_and_resumes(tmp_path):
+    torch.manual_seed(0)
+    colours = torch.rand(4, 3, 1, 1)
+    images = (colours[torch.arange(64) % 4] + 0.1 * torch.randn(64, 3, 16, 16)).clamp(0, 1)
+
+    def run(stop):
+        torch.manual_seed(1)
+        enc = models.SimCLREncoder(image_size=16, width=4, feature_dim=16, proj_dim=8)
+        kw = dict(epochs=4, batch_size=16, lr=3e-3, seed=2, checkpoint=tmp_path / f"{stop}.pt", progress=False)
+        if stop:
+            train.fit_simclr(enc, images, stop_after=stop, **kw)
+            enc = models.SimCLREncoder(image_size=16, width=4, feature_dim=16, proj_dim=8)
+        return enc, train.fit_simclr(enc, images, **kw)
+
+    (enc, log), (enc2, log2) = run(0), run(2)
+    out = enc.eval()(images[:5])
+    assert out["features"].shape == (5, 16) and out["projection"].shape == (5, 8)
+    assert log[-1]["loss"] < log[0]["loss"]
+    assert log == log2
+    for p, q in zip(enc.state_dict().values(), enc2.state_dict().values()):
+        assert torch.equal(p, q)
+
+
+def test_alignment_training_finds_each_sound_s_own_frame():
+    """Sounds that are a fixed random map of their frame's feature plus noise: InfoNCE training
+    puts most validation sounds nearest their own frame's feature (chance 1 in 40)."""
+    g = torch.Generator().manual_seed(0)
+    n, d = 200, 16
+    visual = torch.nn.functional.normalize(torch.randn(n, d, generator=g), dim=1)
+    mix = torch.randn(d, 12 * 10, generator=g)
+    sounds = (visual @ mix).view(n, 12, 10) + 0.1 * torch.randn(n, 12, 10, generator=g)
+
+    class Small(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm = models.Standardize()
+            self.fc = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(120, 64), torch.nn.ReLU(),
+                                          torch.nn.Linear(64, d))
+
+        def forward(self, x):
+            return {"embedding": self.fc(self.norm(x))}
+
+    torch.manual_seed(0)
+    enc = Small()
+    log = train.fit_alignment(enc, sounds[:160], visual[:160], epochs=30, batch_size=32, lr=3e-3,
+                              X_val=sounds[160:], target_val=visual[160:], progress=False)
+    assert log[-1]["val_r1"] > 0.5 and log[-1]["val_r1"] > log[0]["val_r1"]
+    assert {"loss", "val_loss", "val_r1"} <= set(log[-1])
+    with pytest.raises(ValueError, match="loss must be"):
+        train.fit_alignment(Small(), sounds, visual, epochs=1, loss="mse", progress=False)
+
+
+# ---------------------------------------------------------------- IC-GAN neighbourhoods
+
+def test_knn_partners_are_the_nearest_candidates_with_the_item_first():
+    g = torch.Generator().manual_seed(0)
+    f = torch.randn(30, 5, generator=g)
+    rows = np.arange(0, 30, 2)
+    p = train.knn_partners(f, 4, rows)
+    assert p.shape == (30, 4)
+    fn = torch.nn.functional.normalize(f.double(), dim=1)
+    for i in range(30):
+        sims = fn[i] @ fn[torch.as_tensor(rows)].T
+        best = set(torch.as_tensor(rows)[sims.topk(4).indices].tolist())
+        if i in set(rows):
+            assert p[i, 0] == i
+        assert set(p[i].tolist()) <= set(rows.tolist())
+        assert set(p[i].tolist()) == best or (i in set(rows) and i in set(p[i].tolist()))
+    with pytest.raises(ValueError, match="k must be"):
+        train.knn_partners(f, 16, rows)
+
+
+def test_ic_gan_batches_only_show_real_images_from_the_instance_s_neighbourhood():
+    n, k = 40, 3
+    images = torch.arange(n, dtype=torch.float32).view(n, 1, 1, 1).expand(n, 3, 8, 8).contiguous()  # each image says its index
+    cond = torch.randn(n, 6)
+    partners = train.knn_partners(cond, k)
+    data = train.GANData(images, cond, torch.zeros(n, dtype=torch.long), partners=partners)
+    G = models.CondGenerator(6, z_dim=4, out_shape=(8, 8), width=4)
+    D = models.CondDiscriminator(6, in_shape=(8, 8), width=4)
+    task = train.GANTask(G, D, data, train.GANConfig(batch_size=16, wrong="none", steps=1))
+    eng = Engine(task=task, steps=1, generator=torch.Generator().manual_seed(0))
+    shown = set()
+    for step in range(50):
+        eng.step = step
+        idx, x, c, _ = task._batch(eng)
+        real = x[:, 0, 0, 0].long()
+        for i, j in zip(idx.tolist(), real.tolist()):
+            assert j in set(partners[i].tolist())            # never outside the k neighbours
+            shown.add((i, j))
+        assert torch.equal(c, cond[idx])
+    assert len({j for i, j in shown if j != i}) > 0          # and not only the item itself
+    with pytest.raises(ValueError, match="partners"):
+        train.GANData(images, cond, torch.zeros(n, dtype=torch.long), partners=partners[:10])
