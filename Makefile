@@ -66,6 +66,7 @@ bench: setup
 	$(PY) tests/benchmarks/bench_data.py
 	$(PY) tests/benchmarks/bench_audio.py
 	$(PY) tests/benchmarks/bench_gan.py
+	$(PY) tests/benchmarks/bench_sound2scene.py
 
 lab: setup
 	env -u S2I_HEADLESS $(VENV)/bin/jupyter lab notebooks/

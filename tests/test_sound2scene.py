@@ -100,10 +100,16 @@ def test_simclr_views_are_drawn_per_image_within_range_and_reproducible():
         train.simclr_views(torch.rand(2, 1, 8, 8))
 
 
-@pytest.mark.parametrize("shape", [(32, 22), (64, 44), (128, 87)])
-def test_audio_resnet18_shapes(shape):
-    net = models.AudioResNet18(out_dim=128).eval()
+@pytest.mark.parametrize("shape,width", [((32, 22), 64), ((64, 44), 64), ((128, 87), 64), ((32, 44), 16), ((64, 44), 32)])
+def test_audio_resnet18_shapes(shape, width):
+    net = models.AudioResNet18(out_dim=128, width=width).eval()
     assert isinstance(net.net.conv1, torch.nn.Conv2d) and net.net.conv1.in_channels == 1
+    assert net.net.fc.in_features == 8 * width and len(net.net.layer3) == 2     # ResNet-18's topology at any width
+    if width == 64:                                  # torchvision's own ResNet-18 apart from the first convolution
+        import torchvision
+        ref = torchvision.models.resnet18(num_classes=128)
+        assert sum(p.numel() for n, p in net.net.named_parameters() if not n.startswith("conv1")) == \
+            sum(p.numel() for n, p in ref.named_parameters() if not n.startswith("conv1"))
     out = net(torch.randn(3, *shape))["embedding"]
     assert out.shape == (3, 128)
     rebuilt = models.from_config(net.config)

@@ -7,7 +7,7 @@
   NT-Xent loss sees (SimCLR's head, discarded after training).
 - :class:`AudioResNet18`  Sound2Scene's audio encoder: torchvision's ResNet-18 whose first
   convolution takes one channel (a log spectrogram), global average pooling, and one linear
-  layer to the visual feature's size.  The input is standardised with the training
+  layer to the visual feature's size (or the same topology narrower, for a CPU).  The input is standardised with the training
   spectrograms' mean and deviation (fitted by the trainer).
 """
 from __future__ import annotations
@@ -55,14 +55,29 @@ class SimCLREncoder(nn.Module):
 @register
 class AudioResNet18(nn.Module):
     """``forward(x)`` of (N, F, T) or (N, 1, F, T) spectrograms returns ``{"embedding":
-    (N, out_dim)}``."""
+    (N, out_dim)}``.
 
-    def __init__(self, out_dim: int = 128):
+    ``width=64`` is torchvision's ResNet-18 itself (``torchvision.models.resnet18``) with a
+    one-channel first convolution.  A smaller ``width`` keeps its topology (a 7x7 stride-2
+    convolution, a max-pool, four stages of two of torchvision's ``BasicBlock`` each, stages
+    of ``width``, 2, 4 and 8 times ``width`` channels) built with torchvision's own
+    ``_make_layer``: a narrower network for a CPU budget, as the course's SoundNet is."""
+
+    def __init__(self, out_dim: int = 128, width: int = 64):
         super().__init__()
         import torchvision
-        self.config = {"arch": "AudioResNet18", "version": self.VERSION, "out_dim": int(out_dim)}
+        from torchvision.models.resnet import BasicBlock
+        self.config = {"arch": "AudioResNet18", "version": self.VERSION, "out_dim": int(out_dim), "width": int(width)}
         net = torchvision.models.resnet18(weights=None, num_classes=int(out_dim))
-        net.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        if width != 64:
+            net.inplanes = int(width)
+            net.bn1 = nn.BatchNorm2d(width)
+            net.layer1 = net._make_layer(BasicBlock, width, 2)
+            net.layer2 = net._make_layer(BasicBlock, 2 * width, 2, stride=2)
+            net.layer3 = net._make_layer(BasicBlock, 4 * width, 2, stride=2)
+            net.layer4 = net._make_layer(BasicBlock, 8 * width, 2, stride=2)
+            net.fc = nn.Linear(8 * width, int(out_dim))
+        net.conv1 = nn.Conv2d(1, width, kernel_size=7, stride=2, padding=3, bias=False)
         self.net = net                       # conv1 ... layer4, adaptive average pooling, fc to out_dim
         self.norm = Standardize()
 
