@@ -213,3 +213,54 @@ def test_ic_gan_batches_only_show_real_images_from_the_instance_s_neighbourhood(
     assert len({j for i, j in shown if j != i}) > 0          # and not only the item itself
     with pytest.raises(ValueError, match="partners"):
         train.GANData(images, cond, torch.zeros(n, dtype=torch.long), partners=partners[:10])
+
+
+# ---------------------------------------------------------------- steering helpers
+
+from s2i_lib.course import steering
+
+
+def test_slerp_and_feature_path_stay_on_the_sphere():
+    e1, e2 = torch.tensor([1.0, 0, 0]), torch.tensor([0, 1.0, 0])
+    assert torch.allclose(steering.slerp(e1, e2, 0.0), e1) and torch.allclose(steering.slerp(e1, e2, 1.0), e2)
+    assert torch.allclose(steering.slerp(e1, e2, 0.5), torch.tensor([1.0, 1.0, 0]) / 2 ** 0.5, atol=1e-6)
+    path = steering.feature_path(3 * e1, 3 * e2, 7)
+    assert path.shape == (7, 3) and torch.allclose(path.norm(dim=1), torch.full((7,), 3.0), atol=1e-5)
+    assert torch.allclose(path[0], 3 * e1) and torch.allclose(path[-1], 3 * e2, atol=1e-6)
+    straight = steering.feature_path(e1, e2, 3, spherical=False)
+    assert torch.allclose(straight[1], torch.tensor([0.5, 0.5, 0]))
+    assert torch.allclose(steering.slerp(e1, 2 * e1, 0.5), 1.5 * e1)          # parallel: the straight line
+    rows = steering.slerp(torch.randn(4, 5), torch.randn(4, 5), 0.3)
+    assert rows.shape == (4, 5)
+    with pytest.raises(ValueError, match="2 steps"):
+        steering.feature_path(e1, e2, 1)
+
+
+def test_mix_waves_balances_by_the_weight_not_by_the_recordings_levels():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(2, 1000, generator=g), 10 * torch.randn(2, 1000, generator=g)
+    rms = lambda w: w.pow(2).mean(-1).sqrt()
+    assert torch.allclose(steering.mix_waves(a, b, 0.0), a)
+    one = steering.mix_waves(a, b, 1.0)
+    assert torch.allclose(rms(one), rms(a), rtol=1e-5)                    # b at a's loudness
+    assert torch.allclose(one / one.norm(dim=1, keepdim=True), b / b.norm(dim=1, keepdim=True), atol=1e-6)
+    half = steering.mix_waves(a, b, 0.5)
+    assert torch.allclose(half, 0.5 * a + 0.5 * one, atol=1e-6)
+    assert torch.equal(steering.mix_waves(a, torch.zeros_like(a), 0.5), 0.5 * a)
+    with pytest.raises(ValueError, match="weight"):
+        steering.mix_waves(a, b, 1.5)
+
+
+def test_inversion_recovers_images_a_frozen_generator_made():
+    torch.manual_seed(0)
+    G = models.CondGenerator(8, z_dim=6, out_shape=(8, 8), width=8).eval()
+    before = [p.clone() for p in G.parameters()]
+    scale = 2.0
+    c_true = torch.nn.functional.normalize(torch.randn(3, 8), dim=1) * scale
+    with torch.no_grad():
+        target = (G(torch.randn(3, 6), c_true) + 1) / 2
+    out = steering.invert_generator(G, target, torch.randn(3, 8), steps=300, lr=0.05, cond_scale=scale, seed=1)
+    assert out.curve[-1] < 0.2 * out.curve[0]
+    assert out.errors.shape == (3,) and float(out.errors.max()) < 0.2 * out.curve[0] * 3
+    assert torch.allclose(out.cond.norm(dim=1), torch.full((3,), scale), atol=1e-5)
+    assert all(torch.equal(p, q) for p, q in zip(before, G.parameters())) and not G.training
