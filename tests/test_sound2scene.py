@@ -264,3 +264,64 @@ def test_inversion_recovers_images_a_frozen_generator_made():
     assert out.errors.shape == (3,) and float(out.errors.max()) < 0.2 * out.curve[0] * 3
     assert torch.allclose(out.cond.norm(dim=1), torch.full((3,), scale), atol=1e-5)
     assert all(torch.equal(p, q) for p, q in zip(before, G.parameters())) and not G.training
+
+
+# ---------------------------------------------------------------- the stored parts, at every profile's size
+
+from s2i_lib.course import sound2scene
+from s2i_lib.course.profiles import get_profile
+
+
+@pytest.mark.parametrize("profile", ["smoke", "course", "paper"])
+def test_the_audio_encoder_has_every_profile_s_shapes(profile):
+    size = get_profile(profile).sound2scene
+    net = models.AudioResNet18(size.simclr_feature_dim, width=size.audio_width).eval()
+    with torch.no_grad():
+        out = net(torch.randn(2, size.audio_mels, 44))["embedding"]
+    assert out.shape == (2, size.simclr_feature_dim)
+    enc = models.SimCLREncoder(32, size.simclr_width, size.simclr_feature_dim, size.simclr_proj_dim).eval()
+    with torch.no_grad():
+        assert enc(torch.rand(2, 3, 32, 32))["features"].shape == (2, size.simclr_feature_dim)
+
+
+ICGAN_STEPS, AUDIO_EPOCHS = 600, 15
+
+
+def test_the_stored_parts_reload_and_the_generator_learns_from_neighbours(tmp_path):
+    """SimCLR, the aligned audio encoder and the IC-GAN at the smoke profile's sizes on four
+    classes of flat-coloured images with sounds that carry the class: each reloads from the
+    store instead of training again, and the generator's images from held-out sounds' aligned
+    features have their sound's colour far more often than chance."""
+    torch.manual_seed(0)
+    import dataclasses
+    p = get_profile("smoke")
+    # the smoke sizes, with the audio encoder and the generator trained long enough to learn these data
+    size = dataclasses.replace(p.sound2scene, icgan_steps=ICGAN_STEPS, audio_epochs=AUDIO_EPOCHS)
+    store = train.ModelStore(tmp_path)
+    n, C = 192, 4
+    proto = torch.tensor([[0.9, 0.1, 0.1], [0.1, 0.9, 0.1], [0.1, 0.1, 0.9], [0.9, 0.9, 0.1]])
+    y = torch.arange(n) % C
+    images = (proto[y][:, :, None, None] + 0.05 * torch.randn(n, 3, 16, 16)).clamp(0, 1)
+    sounds = (torch.nn.functional.one_hot(y, C).float() @ torch.randn(C, 32 * 44)).view(n, 32, 44) \
+        + 0.5 * torch.randn(n, 32, 44)
+    tr, te = np.arange(160), np.arange(160, n)
+    enc = sound2scene.simclr_encoder(store, {"data": "colours"}, images, tr, size, progress=False)
+    assert not enc.loaded and sound2scene.simclr_encoder(store, {"data": "colours"}, images, tr, size,
+                                                         progress=False).loaded
+    V = sound2scene.unit_features(enc, images)
+    assert torch.allclose(V.norm(dim=1), torch.ones(n), atol=1e-5)
+    aud = sound2scene.audio_encoder(store, {"data": "colours"}, sounds, V, tr, size, val_rows=te, progress=False)
+    again = sound2scene.audio_encoder(store, {"data": "colours"}, sounds, V, tr, size, val_rows=te, progress=False)
+    assert again.loaded and again.path == aud.path and "val_r1" in again.history[-1]
+    other = sound2scene.audio_encoder(store, {"data": "colours"}, sounds, V, tr, size, temperature=0.1, progress=False)
+    assert not other.loaded and other.path != aud.path
+    A = sound2scene.unit_features(aud, sounds, key="embedding")
+    assert float((y[tr][(A[te] @ V[tr].T).argmax(1)] == y[te]).float().mean()) > 0.9     # aligned by class
+    gan = sound2scene.ic_gan(store, {"data": "colours"}, images, V, y, tr, size, p.gan, progress=False)
+    assert sound2scene.ic_gan(store, {"data": "colours"}, images, V, y, tr, size, p.gan, progress=False).loaded
+    assert gan.payload["k"] == size.icgan_k
+    scale = float(p.gan.cond_rms * np.sqrt(V.shape[1]))
+    made = train.generate(gan.model, A[te] * scale, seed=0)
+    nearest = torch.cdist(made.mean(dim=(2, 3)), proto).argmin(1)
+    assert made.shape == (len(te), 3, 16, 16)
+    assert float((nearest == y[te]).float().mean()) > 0.6                  # chance: a quarter

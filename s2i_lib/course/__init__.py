@@ -6,7 +6,7 @@ that low-level packages can import the profiles without pulling in the recipes (
 import them back)."""
 
 from . import profiles
-from .profiles import (SynthAVSize, BuildSize, EncoderSize, GANSize, StackedSize, Profile, PROFILE_NAMES, get_profile, override)
+from .profiles import (SynthAVSize, BuildSize, EncoderSize, GANSize, StackedSize, Sound2SceneSize, Profile, PROFILE_NAMES, get_profile, override)
 from . import runs
 from .runs import (repo_root, resolve, CUBLAS_WORKSPACE, PROFILE_THREADS, seed_everything, configure_threads,
     package_versions, git_commit, pick_device, Run, same_value, start)
@@ -78,6 +78,11 @@ _LAZY = {
     'Standardizer': 'stacked',
     'StackedGANs': 'stacked',
     'stacked_scores': 'stacked',
+    'sound2scene': 'sound2scene',
+    'simclr_encoder': 'sound2scene',
+    'unit_features': 'sound2scene',
+    'audio_encoder': 'sound2scene',
+    'ic_gan': 'sound2scene',
     'steering': 'steering',
     'slerp': 'steering',
     'feature_path': 'steering',

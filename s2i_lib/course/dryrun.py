@@ -87,6 +87,7 @@ def dry_profile(profile: Profile, fraction: float = FRACTION, min_clips: int = M
     return replace(profile, name=profile.name + SUFFIX,
                    encoders=_scale_counts(profile.encoders, fraction), gan=_scale_counts(profile.gan, fraction),
                    stacked=_scale_counts(profile.stacked, fraction),
+                   sound2scene=_scale_counts(profile.sound2scene, fraction),
                    scenes=corpus(profile.scenes), performances=corpus(profile.performances),
                    description=(f"dry run of {profile.name}: its networks at their real size, {pct} of its steps "
                                 f"and epochs, a small corpus ({profile.description})"))

@@ -1,0 +1,123 @@
+"""Notebook 06's trained parts, each through the model store (Sung-Bin et al. 2023,
+Sound2Scene), with the sizes of a profile's :class:`~s2i_lib.course.profiles.Sound2SceneSize`.
+
+- :func:`simclr_encoder`  the image encoder learnt without labels (:func:`s2i_lib.train.fit_simclr`);
+- :func:`unit_features`   an encoder's features of images or spectrograms, scaled to unit length;
+- :func:`audio_encoder`   the audio encoder aligned to fixed visual features
+  (:func:`s2i_lib.train.fit_alignment`) with a loss, logits and temperature;
+- :func:`ic_gan`          the instance-conditioned generator trained on images alone: notebook
+  04's rung (f) (projection discriminator, spectral norm, hinge loss) conditioned on unit
+  features times ``cond_scale``, each real partner drawn from the instance's k nearest
+  neighbours among the training images (:func:`s2i_lib.train.knn_partners`).
+
+Every key holds the settings and digests of the training tensors themselves
+(:func:`s2i_lib.train.tensor_digest`), so other frames, sounds, features or splits never
+reload a stale model.
+"""
+from __future__ import annotations
+
+import time
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .. import models, train
+
+
+def _rows(rows) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(rows), dtype=torch.long)
+
+
+def simclr_encoder(store, payload: dict, images: torch.Tensor, rows, size, seed: int = 0, progress: bool = True,
+                   retrain: bool = False):
+    """:class:`s2i_lib.models.SimCLREncoder` trained on ``images[rows]`` (in [0, 1]), stored
+    under ``simclr_06``."""
+    x = images[_rows(rows)]
+    cfg = {"width": size.simclr_width, "feature_dim": size.simclr_feature_dim, "proj_dim": size.simclr_proj_dim,
+           "epochs": size.simclr_epochs, "batch_size": size.simclr_batch_size, "lr": size.simclr_lr,
+           "temperature": size.simclr_temperature, "image_size": int(images.shape[-1])}
+    full = {**payload, "task": "simclr", "seed": int(seed), **cfg, "images": train.tensor_digest(x)}
+
+    def fit_model(work):
+        t0 = time.time()
+        torch.manual_seed(seed)
+        enc = models.SimCLREncoder(cfg["image_size"], cfg["width"], cfg["feature_dim"], cfg["proj_dim"])
+        log = train.fit_simclr(enc, x, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
+                               temperature=cfg["temperature"], seed=seed, checkpoint=work / "checkpoint.pt",
+                               progress=progress, desc=f"SimCLR seed {seed}")
+        return enc.eval(), {**log[-1], "train_seconds": time.time() - t0}, log
+
+    return store.load_or_train("simclr_06", full, fit_model, retrain=retrain)
+
+
+@torch.no_grad()
+def unit_features(model, X: torch.Tensor, key: str = "features", batch_size: int = 512) -> torch.Tensor:
+    """``model(X)[key]`` in batches, eval mode, each row scaled to unit length (on the CPU)."""
+    model = getattr(model, "model", model)
+    was = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    out = [model(X[i:i + batch_size].to(dev).float())[key].cpu() for i in range(0, len(X), batch_size)]
+    model.train(was)
+    return F.normalize(torch.cat(out), dim=1)
+
+
+def audio_encoder(store, payload: dict, X: torch.Tensor, target: torch.Tensor, rows, size, seed: int = 0,
+                  loss: str = "info_nce", similarity: str = "l2", temperature: Optional[float] = None,
+                  val_rows=None, progress: bool = True, retrain: bool = False):
+    """:class:`s2i_lib.models.AudioResNet18` (``size.audio_width``) trained on spectrograms
+    ``X[rows]`` to land on ``target[rows]`` (the paired frames' features) with ``loss``,
+    ``similarity`` and ``temperature`` (default ``size.align_temperature``), stored under
+    ``audio_06``; ``val_rows`` adds the validation loss and instance retrieval to the log."""
+    r = _rows(rows)
+    t = size.align_temperature if temperature is None else float(temperature)
+    cfg = {"width": size.audio_width, "epochs": size.audio_epochs, "batch_size": size.audio_batch_size,
+           "lr": size.audio_lr, "loss": loss, "similarity": similarity, "temperature": t,
+           "out_dim": int(target.shape[1])}
+    full = {**payload, "task": "audio_alignment", "seed": int(seed), **cfg, "sounds": train.tensor_digest(X[r]),
+            "target": train.tensor_digest(target[r]),
+            "val": None if val_rows is None else train.tensor_digest(_rows(val_rows))}
+
+    def fit_model(work):
+        t0 = time.time()
+        torch.manual_seed(seed)
+        enc = models.AudioResNet18(cfg["out_dim"], width=cfg["width"])
+        v = _rows(val_rows) if val_rows is not None else None
+        log = train.fit_alignment(enc, X[r], target[r], epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
+                                  loss=loss, similarity=similarity, temperature=t, seed=seed,
+                                  X_val=None if v is None else X[v], target_val=None if v is None else target[v],
+                                  checkpoint=work / "checkpoint.pt", progress=progress,
+                                  desc=f"audio {loss}/{similarity} t={t:g} seed {seed}")
+        return enc.eval(), {**log[-1], "train_seconds": time.time() - t0}, log
+
+    return store.load_or_train("audio_06", full, fit_model, retrain=retrain)
+
+
+def ic_gan(store, payload: dict, images: torch.Tensor, features: torch.Tensor, labels: torch.Tensor, rows, size,
+           gan_size, seed: int = 0, cond_scale: Optional[float] = None, image_size: Optional[int] = None,
+           progress: bool = True, retrain: bool = False):
+    """The instance-conditioned generator of the module docstring, trained on ``images[rows]``
+    (in [0, 1]) with conditions ``features[rows]`` (unit length) times ``cond_scale`` (default
+    the course's condition scale, ``gan_size.cond_rms * sqrt(dim)``: entries of root-mean-square
+    ``cond_rms``, as :func:`s2i_lib.train.at_noise_scale` makes them), stored
+    under ``icgan_06`` through :func:`s2i_lib.train.cached_gan`; ``gan_size`` (the profile's
+    :class:`~s2i_lib.course.profiles.GANSize`) gives the batch, betas and EMA.  ``labels`` are
+    only logged (the generator never sees a class)."""
+    from .ladder import ladder_rung
+    r = _rows(rows)
+    feats = F.normalize(features[r].float(), dim=1)
+    k = min(int(size.icgan_k), len(r))
+    cond_scale = float(gan_size.cond_rms * np.sqrt(feats.shape[1]) if cond_scale is None else cond_scale)
+    local = train.knn_partners(feats, k)                        # indices into the training rows
+    side = int(image_size or images.shape[-1])
+    torch.manual_seed(seed)
+    G, D, rung_cfg = ladder_rung("f", feats.shape[1], int(labels.max()) + 1, image_size=side, width=size.icgan_width)
+    cfg = gan_size.gan_config(size.icgan_steps, seed, lr_g=size.icgan_lr, lr_d=size.icgan_lr,
+                              sample_every=size.icgan_steps, **{**rung_cfg, "wrong": "none"})
+    data = train.GANData(images[r] * 2 - 1, feats * cond_scale, labels[r], partners=local)
+    full = {**payload, "experiment": "IC-GAN", "k": k, "cond_scale": float(cond_scale),
+            "images": train.tensor_digest(images[r]), "features": train.tensor_digest(feats)}
+    return train.cached_gan(store, "icgan_06", full, G, D, data, cfg, progress=progress, desc=f"IC-GAN seed {seed}",
+                            retrain=retrain)
