@@ -325,3 +325,52 @@ def test_the_stored_parts_reload_and_the_generator_learns_from_neighbours(tmp_pa
     nearest = torch.cdist(made.mean(dim=(2, 3)), proto).argmin(1)
     assert made.shape == (len(te), 3, 16, 16)
     assert float((nearest == y[te]).float().mean()) > 0.6                  # chance: a quarter
+
+
+def _as_channel(w):
+    return w.unsqueeze(1)
+
+
+class _MeanColour(torch.nn.Module):
+    def forward(self, x):
+        return {"features": x.mean(dim=(2, 3))}
+
+
+class _Loudness(torch.nn.Module):
+    """A stand-in audio encoder: (loudness of the window plus a little, 0, a small constant):
+    a loud window points at red, a silent one mostly at blue."""
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        rms = x.flatten(1).pow(2).mean(1).sqrt()
+        return {"embedding": torch.stack([rms + 0.01, torch.zeros_like(rms), torch.full_like(rms, 0.05)], 1)}
+
+
+def test_the_correspondence_score_is_the_cosine_of_each_frame_with_the_sound_around_it():
+    import pickle
+    from s2i_lib.data.media import Clip
+    sr, fps, T = 1000, 4, 12
+    times = np.arange(T) / fps
+    frames = np.zeros((T, 8, 8, 3), np.uint8)
+    red = {3, 7}
+    for i in range(T):
+        frames[i, :, :, 0 if i in red else 1] = 200
+    audio = np.zeros((1, int(T / fps * sr)), np.float32)
+    audio[0, int(0.75 * sr) - 100:int(0.75 * sr) + 100] = 1.0             # a sound around t = 0.75 s (frame 3)
+    clip = Clip(path="made-up.mp4", frame_times=times, fps=fps, audio=audio, sample_rate=sr, duration=T / fps,
+                frames=frames)
+    score = sound2scene.CorrespondenceScore(_MeanColour(), _Loudness(), rep=_as_channel, image_size=8,
+                                            window=0.5)
+    w = score.windows(clip)
+    assert w.shape == (T, 500) and float(w[3].abs().sum()) == 200.0 and float(w[0].abs().sum()) == 0.0
+    s = score(clip)
+    assert s.shape == (T,) and int(np.argmax(s)) == 3                       # red and heard
+    v = torch.nn.functional.normalize(torch.as_tensor(frames).permute(0, 3, 1, 2).float().mean(dim=(2, 3)), dim=1)
+    a = torch.nn.functional.normalize(_Loudness()(w.unsqueeze(1))["embedding"], dim=1)
+    assert np.allclose(s, (v * a).sum(1).numpy(), atol=1e-6)
+    assert s[3] > s[7] > s[4]                       # red but silent lies between red and heard, and green
+    again = pickle.loads(pickle.dumps(score))
+    assert np.allclose(again(clip), s)

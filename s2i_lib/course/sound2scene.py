@@ -58,7 +58,8 @@ def unit_features(model, X: torch.Tensor, key: str = "features", batch_size: int
     model = getattr(model, "model", model)
     was = model.training
     model.eval()
-    dev = next(model.parameters()).device
+    p = next(model.parameters(), None)
+    dev = p.device if p is not None else torch.device("cpu")
     out = [model(X[i:i + batch_size].to(dev).float())[key].cpu() for i in range(0, len(X), batch_size)]
     model.train(was)
     return F.normalize(torch.cat(out), dim=1)
@@ -121,3 +122,44 @@ def ic_gan(store, payload: dict, images: torch.Tensor, features: torch.Tensor, l
             "images": train.tensor_digest(images[r]), "features": train.tensor_digest(feats)}
     return train.cached_gan(store, "icgan_06", full, G, D, data, cfg, progress=progress, desc=f"IC-GAN seed {seed}",
                             retrain=retrain)
+
+
+class CorrespondenceScore:
+    """A learned audio-visual score per frame for the builder's ``frame="topk"`` strategy
+    (:class:`s2i_lib.data.BuildConfig`; the stand-in there is
+    :func:`s2i_lib.data.energy_typicality_score`): for every frame of a clip, the cosine
+    similarity between the image encoder's feature of the frame and the aligned audio
+    encoder's feature of the ``window`` seconds of sound centred on it (zero-padded at the
+    clip's ends).  Sound2Scene picks training frames with a sound-source localisation model;
+    this is the course's stand-in built from its own two encoders.
+
+    ``image_encoder`` maps (N, 3, S, S) images in [0, 1] to ``{"features"}``, ``audio_encoder``
+    spectrograms to ``{"embedding"}``; ``rep`` is the spectrogram (an
+    :class:`s2i_lib.audio.AudioRep` at the clip's sample rate) and ``image_size`` the side the
+    image encoder sees.  The object pickles (the builder's worker processes receive it)."""
+
+    def __init__(self, image_encoder, audio_encoder, rep, image_size: int, window: float = 0.5):
+        self.image_encoder = getattr(image_encoder, "model", image_encoder).cpu().eval()
+        self.audio_encoder = getattr(audio_encoder, "model", audio_encoder).cpu().eval()
+        self.rep, self.image_size, self.window = rep, int(image_size), float(window)
+
+    def windows(self, clip) -> torch.Tensor:
+        """The (T, window samples) stretches of the clip's mono sound centred on each frame."""
+        sr = int(clip.sample_rate)
+        audio = torch.as_tensor(np.asarray(clip.mono(), dtype=np.float32))
+        n = int(round(self.window * sr))
+        padded = F.pad(audio, (n, n))
+        starts = [int(round(t * sr)) - n // 2 + n for t in np.asarray(clip.frame_times)]
+        return torch.stack([padded[s:s + n] for s in starts])
+
+    def frames(self, clip) -> torch.Tensor:
+        x = torch.as_tensor(np.asarray(clip.frames)).permute(0, 3, 1, 2).float() / 255.0
+        return F.interpolate(x, size=(self.image_size, self.image_size), mode="area")
+
+    @torch.no_grad()
+    def __call__(self, clip) -> np.ndarray:
+        if clip.frames is None or not len(clip.frames):
+            return np.zeros(0)
+        v = unit_features(self.image_encoder, self.frames(clip), "features")
+        a = unit_features(self.audio_encoder, self.rep(self.windows(clip)), "embedding")
+        return (v * a).sum(dim=1).numpy().astype(np.float64)
