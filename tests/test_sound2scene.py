@@ -374,3 +374,29 @@ def test_the_correspondence_score_is_the_cosine_of_each_frame_with_the_sound_aro
     assert s[3] > s[7] > s[4]                       # red but silent lies between red and heard, and green
     again = pickle.loads(pickle.dumps(score))
     assert np.allclose(again(clip), s)
+
+
+class _FixedLogits(torch.nn.Module):
+    """Returns row ``int(x[i, 0, 0, 0])`` of a fixed table of logits for image i."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.register_buffer("table", table)
+        self.unused = torch.nn.Parameter(torch.zeros(1))        # train.predict finds the device from a parameter
+
+    def forward(self, x):
+        return {"logits": self.table[x[:, 0, 0, 0].long()]}
+
+
+def test_presence_scores_count_exact_single_labels_and_both_of_two():
+    from s2i_lib.course import probes
+    big, small = 5.0, -5.0
+    table = torch.tensor([[big, small, small],      # one source, right
+                          [big, big, small],        # one source, an extra class
+                          [big, big, small],        # two sources, both seen
+                          [big, small, small]])     # two sources, one missed
+    targets = torch.tensor([[1, 0, 0], [1, 0, 0], [1, 1, 0], [1, 1, 0]], dtype=torch.float32)
+    images = torch.arange(4, dtype=torch.float32).view(4, 1, 1, 1).expand(4, 3, 4, 4).contiguous()
+    s = probes.presence_scores(_FixedLogits(table), images, targets)
+    assert s == {"one_source_exact": 0.5, "two_source_both": 0.5, "one_source_frames": 2, "two_source_frames": 2}
+    assert probes.present(_FixedLogits(table), images).tolist()[1] == [True, True, False]

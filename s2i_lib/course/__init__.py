@@ -68,6 +68,8 @@ _LAZY = {
     'pose_probe': 'probes',
     'true_sizes': 'probes',
     'size_probe': 'probes',
+    'true_sources': 'probes',
+    'presence_probe': 'probes',
     'ladder': 'ladder',
     'LADDER': 'ladder',
     'ladder_rung': 'ladder',

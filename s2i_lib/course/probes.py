@@ -2,8 +2,9 @@
 pose, an object's size on screen) from an image, trained on real frames with SynthAV's
 ground truth.  Notebook 03 asks whether a generated player's pose follows the note heard
 (:func:`pose_probe`), notebook 04 whether a louder sound draws a bigger object
-(:func:`size_probe`, Wan et al. 2019, Table 3).  What a probe reads in generated images is
-:func:`s2i_lib.eval.read_probe`."""
+(:func:`size_probe`, Wan et al. 2019, Table 3), notebook 06 which classes a picture made from
+two mixed sounds shows (:func:`presence_probe`, Sung-Bin et al. 2023, Fig. 4).  What a
+regression probe reads in generated images is :func:`s2i_lib.eval.read_probe`."""
 from __future__ import annotations
 
 import time
@@ -104,3 +105,78 @@ def size_probe(pairs_dir, framing: str = "full", profile: str = "course", seed: 
                              data_dir, arrays, progress, retrain, device, overrides)
 
 
+
+
+def true_sources(pairs_dir, df, classes) -> np.ndarray:
+    """For each pair of a SynthAV build, a (N, C) array with 1 for every class that sounds
+    on screen in its clip (SynthAV's ``sources``: one class, or two in its two-source
+    clips), in the order of ``classes``."""
+    meta = {m["clip_id"]: m for m in synthav.load_metadata(cleaning.corpus_dir_of(pairs_dir))}
+    index = {c: i for i, c in enumerate(classes)}
+    out = np.zeros((len(df), len(classes)), np.float32)
+    for r, v in enumerate(df["video_id"]):
+        if v not in meta:
+            raise ValueError(f"{pairs_dir}: video {v!r} has no entry in the SynthAV metadata")
+        for c in meta[v]["sources"]:
+            if c in index:
+                out[r, index[c]] = 1.0
+    return out
+
+
+def presence_probe(pairs_dir, framing: str = "full", profile: str = "course", seed: int = 0, data_dir="data",
+                   arrays=None, progress: bool = True, retrain: bool = False, device: str = "auto",
+                   **overrides) -> train.Trained:
+    """A multi-label classifier from a frame to the classes it shows (:func:`true_sources`;
+    one binary cross-entropy per class, :func:`s2i_lib.train.fit_multilabel`), trained on the
+    train frames that show their sources, one-source and two-source clips together.  A class
+    counts as present when its probability exceeds one half.  Metrics on the test frames that
+    show their sources: ``one_source_exact`` (one-source frames given exactly their class),
+    ``two_source_both`` (two-source frames given both of their classes), ``two_source_frames``
+    and ``one_source_frames`` (how many of each the test split has)."""
+    arrays = arrays if arrays is not None else datasets.load_arrays(pairs_dir, progress=progress)
+    truth = cleaning.pair_truth_table(arrays.df, cleaning.corpus_dir_of(pairs_dir))
+    ok = truth["frame_shows_source"].to_numpy(bool)
+    Y = torch.from_numpy(true_sources(pairs_dir, arrays.df, arrays.classes))
+    enc = get_profile(profile).encoders
+    cfg = {"width": enc.width, "epochs": enc.image_epochs, "batch_size": enc.batch_size, "lr": 1e-3,
+           "image_size": enc.image_size, "framing": framing}
+    cfg.update(overrides)
+    payload = {"task": "presence_probe", "recipe_version": RECIPE_VERSIONS["presence_probe"],
+               "data": data_key(pairs_dir), "classes": arrays.classes, "seed": int(seed), **cfg}
+    tr, te = arrays.index("train"), arrays.index("test")
+    tr, te = tr[ok[tr]], te[ok[te]]
+    if len(tr) < 2 or len(te) < 1:
+        raise ValueError(f"{pairs_dir}: too few frames that show their sources ({len(tr)} train, {len(te)} test)")
+
+    def fit_model(work: Path):
+        t0 = time.time()
+        X = framed_images(pairs_dir, arrays, framing, cfg["image_size"])
+        torch.manual_seed(seed)
+        model = ImageClassifier(len(arrays.classes), image_size=cfg["image_size"], width=cfg["width"])
+        model.to(pick_device(device))
+        hist = train.fit_multilabel(model, X[tr], Y[tr], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                                    lr=cfg["lr"], seed=seed, checkpoint=work / "checkpoint.pt", progress=progress,
+                                    desc="presence probe", augment=train.augment_images)
+        return model, {**presence_scores(model, X[te], Y[te]), "train_frames": int(len(tr)),
+                       "train_seconds": time.time() - t0}, hist
+
+    out = _store(data_dir).load_or_train("presence_probe", payload, fit_model, retrain=retrain)
+    out.model.to(pick_device(device))
+    out.framing = framing
+    return out
+
+
+def present(model, images: torch.Tensor, threshold: float = 0.5) -> np.ndarray:
+    """Which classes a presence probe sees in ``images``: (N, C) booleans, probability above
+    ``threshold``."""
+    logits = train.predict(model, images)["logits"]
+    return (torch.sigmoid(logits) > threshold).numpy()
+
+
+def presence_scores(model, images: torch.Tensor, targets: torch.Tensor) -> dict:
+    """:func:`presence_probe`'s metrics of ``model`` on ``images`` with true (N, C) ``targets``."""
+    seen, t = present(model, images), targets.numpy() > 0.5
+    one, two = t.sum(1) == 1, t.sum(1) == 2
+    return {"one_source_exact": float((seen[one] == t[one]).all(1).mean()) if one.any() else float("nan"),
+            "two_source_both": float((seen[two] & t[two]).sum(1).__eq__(2).mean()) if two.any() else float("nan"),
+            "one_source_frames": int(one.sum()), "two_source_frames": int(two.sum())}

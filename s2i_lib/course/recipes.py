@@ -44,7 +44,7 @@ from .profiles import get_profile
 from .runs import pick_device, resolve
 
 RECIPE_VERSIONS = {"audio_classifier": 3, "audio_autoencoder": 3, "image_classifier": 3, "soundnet": 2,
-                   "pose_probe": 2, "size_probe": 2, "image_fold": 3, "audio_fold": 3, "cleaning": 2}
+                   "pose_probe": 2, "size_probe": 2, "presence_probe": 1, "image_fold": 3, "audio_fold": 3, "cleaning": 2}
 """The version of each recipe, part of its models' keys (2: the one-engine library, per-sample
 augmentation; 3: the 2-D conv nets train in channels-last memory format, which sums in
 another order)."""

@@ -16,7 +16,7 @@
 from .engine import ENGINE_VERSION, Batches, EpochBatches, RandomBatches, Task, device_of, fit
 from .callbacks import EMA, Callback, Evaluate, LogFiles, SampleGrid, save_grid, write_log
 from .augment import augment_images, simclr_views
-from .tasks import (SupervisedTask, accuracy, cosine_factor, fit_classifier, fit_distillation, fit_regression,
+from .tasks import (SupervisedTask, accuracy, cosine_factor, fit_classifier, fit_distillation, fit_multilabel, fit_regression,
                     predict, train_autoencoder)
 from .gan import (GANConfig, GANData, GANRun, GANTask, at_noise_scale, cached_gan, generate, knn_partners,
                   mean_over_evaluations, train_gan)

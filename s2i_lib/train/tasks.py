@@ -6,6 +6,7 @@
   (:func:`s2i_lib.losses.fc_l2`), optionally on augmented batches;
 - :func:`fit_distillation` the KL divergence to a teacher's class distribution (SoundNet);
 - :func:`fit_regression`   mean squared error to one number per item (the probes);
+- :func:`fit_multilabel`   one binary cross-entropy per class, several classes per item (notebook 06);
 - :func:`train_autoencoder` stack-by-stack MSE (Chen et al.'s S2I-A encoder);
 - :func:`predict`, :func:`accuracy`  class probabilities, embeddings and taps in batches.
 
@@ -129,6 +130,20 @@ def fit_regression(model: nn.Module, X: torch.Tensor, target: torch.Tensor, *, e
                            epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, checkpoint=checkpoint,
                            desc=desc, progress=progress, stop_after=stop_after,
                            description={"task": "regression", "lr": lr, "epochs": epochs,
+                                        "batch_size": batch_size, "seed": seed})
+
+
+def fit_multilabel(model: nn.Module, X: torch.Tensor, targets: torch.Tensor, *, epochs: int, batch_size: int = 64,
+                   lr: float = 1e-3, seed: int = 0, checkpoint: Optional[Path] = None, desc: str = "multi-label",
+                   progress: bool = True, stop_after: Optional[int] = None,
+                   augment: Optional[Callable] = None) -> List[dict]:
+    """Binary cross-entropy of every class on its own: ``targets`` (N, C) hold 1 for each
+    class present in the item and 0 for the others (several may be present, or none), the
+    model's ``logits`` one score per class; optionally on ``augment``-ed batches."""
+    return _fit_supervised(model, X, targets.float(), lambda out, t: F.binary_cross_entropy_with_logits(out["logits"], t),
+                           epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, checkpoint=checkpoint,
+                           desc=desc, progress=progress, stop_after=stop_after, augment=augment,
+                           description={"task": "multilabel", "lr": lr, "epochs": epochs,
                                         "batch_size": batch_size, "seed": seed})
 
 
