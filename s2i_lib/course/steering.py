@@ -5,8 +5,9 @@ Figs. 4-7): paths between features, mixed sounds, and GAN inversion for editing.
   the generator is conditioned on unit-length features at a fixed scale), so every point of
   the path has the length of its ends;
 - :func:`feature_path`      ``steps`` points from one feature to another, ends included;
-- :func:`mix_waves`         two sounds mixed at a weight, each scaled to the same loudness
-  first, so that the weight, not the recordings' levels, says how much of each is heard;
+- :func:`mix_waves`         two sounds mixed at a weight (:func:`s2i_lib.audio.mix`), the
+  second scaled to the first's loudness first, so that the weight, not the recordings'
+  levels, says how much of each is heard;
 - :func:`invert_generator`  the noise and the condition that make a frozen generator
   reproduce given images (the first step of the paper's editing, Fig. 7): Adam on both,
   minimising the mean squared pixel error, the condition kept at the generator's conditioning
@@ -59,10 +60,11 @@ def mix_waves(a: torch.Tensor, b: torch.Tensor, weight: float = 0.5, eps: float 
         raise ValueError(f"mix_waves needs waves of one shape, got {tuple(a.shape)} and {tuple(b.shape)}")
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"weight must lie in [0, 1], got {weight}")
+    from ..audio.ops import mix
     rms = lambda w: w.pow(2).mean(dim=-1, keepdim=True).sqrt()
     ra, rb = rms(a), rms(b)
     b_scaled = torch.where(rb > eps, b * ra / rb.clamp_min(eps), b)
-    return (1 - weight) * a + weight * b_scaled
+    return mix(b_scaled, a, weight)                 # weight * b' + (1 - weight) * a
 
 
 @dataclass
