@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from s2i_lib import losses, models, train
+from s2i_lib import eval as ev
 from s2i_lib.train.engine import Engine
 
 
@@ -94,7 +95,7 @@ def test_simclr_views_are_drawn_per_image_within_range_and_reproducible():
     b = train.simclr_views(x)
     assert torch.equal(a, b) and a.shape == x.shape
     assert float(a.min()) >= 0 and float(a.max()) <= 1
-    same = train.simclr_views(x.expand(8, -1, -1, -1) if False else x[:1].expand(8, -1, -1, -1).contiguous())
+    same = train.simclr_views(x[:1].expand(8, -1, -1, -1).contiguous())
     assert not torch.allclose(same[0], same[1])               # the same image, two different views
     with pytest.raises(ValueError, match="RGB"):
         train.simclr_views(torch.rand(2, 1, 8, 8))
@@ -180,13 +181,14 @@ def test_knn_partners_are_the_nearest_candidates_with_the_item_first():
     p = train.knn_partners(f, 4, rows)
     assert p.shape == (30, 4)
     fn = torch.nn.functional.normalize(f.double(), dim=1)
+    cand = torch.as_tensor(rows)
     for i in range(30):
-        sims = fn[i] @ fn[torch.as_tensor(rows)].T
-        best = set(torch.as_tensor(rows)[sims.topk(4).indices].tolist())
-        if i in set(rows):
-            assert p[i, 0] == i
-        assert set(p[i].tolist()) <= set(rows.tolist())
-        assert set(p[i].tolist()) == best or (i in set(rows) and i in set(p[i].tolist()))
+        others = cand[cand != i]
+        sims = fn[i] @ fn[others].T
+        if i in set(rows.tolist()):                # itself first, then its 3 nearest other candidates
+            assert p[i, 0] == i and set(p[i, 1:].tolist()) == set(others[sims.topk(3).indices].tolist())
+        else:                                      # its 4 nearest candidates
+            assert set(p[i].tolist()) == set(others[sims.topk(4).indices].tolist())
     with pytest.raises(ValueError, match="k must be"):
         train.knn_partners(f, 16, rows)
 
@@ -400,3 +402,19 @@ def test_presence_scores_count_exact_single_labels_and_both_of_two():
     s = probes.presence_scores(_FixedLogits(table), images, targets)
     assert s == {"one_source_exact": 0.5, "two_source_both": 0.5, "one_source_frames": 2, "two_source_frames": 2}
     assert probes.present(_FixedLogits(table), images).tolist()[1] == [True, True, False]
+
+
+def test_slope_per_doubling_recovers_a_known_slope():
+    rng = np.random.default_rng(0)
+    gains = [0.5, 1.0, 2.0, 4.0]
+    sizes = {g: 0.3 + 0.1 * np.log2(g) + 0.01 * rng.standard_normal((50, 4)) for g in gains}
+    f = ev.slope_per_doubling(sizes)
+    assert f["slope per doubling"] == pytest.approx(0.1, abs=0.005) and f["intercept"] == pytest.approx(0.3, abs=0.005)
+    assert 0 < f["std. error"] < 0.002 and f["t"] > 50 and f["sounds with a positive slope %"] == 100.0
+    x = np.concatenate([np.full(200, np.log2(g)) for g in gains])
+    v = np.concatenate([sizes[g].ravel() for g in gains])
+    assert f["slope per doubling"] == pytest.approx(np.polyfit(x, v, 1)[0], rel=1e-9)
+    flat = ev.slope_per_doubling({g: 0.01 * rng.standard_normal((50, 4)) for g in gains})
+    assert abs(flat["t"]) < 4
+    with pytest.raises(ValueError, match="two gains"):
+        ev.slope_per_doubling({1.0: sizes[1.0]})

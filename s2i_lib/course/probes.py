@@ -178,5 +178,5 @@ def presence_scores(model, images: torch.Tensor, targets: torch.Tensor) -> dict:
     seen, t = present(model, images), targets.numpy() > 0.5
     one, two = t.sum(1) == 1, t.sum(1) == 2
     return {"one_source_exact": float((seen[one] == t[one]).all(1).mean()) if one.any() else float("nan"),
-            "two_source_both": float((seen[two] & t[two]).sum(1).__eq__(2).mean()) if two.any() else float("nan"),
+            "two_source_both": float(((seen[two] & t[two]).sum(1) == 2).mean()) if two.any() else float("nan"),
             "one_source_frames": int(one.sum()), "two_source_frames": int(two.sum())}

@@ -16,4 +16,4 @@ from . import report                 # the module: report.report(G, cond, labels
 from .report import evaluate, Report
 from . import verdicts
 from .verdicts import PaperRow, paper_table, claim_verdict, reference_check
-from .probes import read_probe
+from .probes import read_probe, slope_per_doubling
