@@ -196,3 +196,18 @@ def test_diversity():
     assert scores.diversity(x, [0, 1, 0, 1], metric="euclidean") == pytest.approx(np.sqrt(2))
     with pytest.raises(ValueError):
         scores.diversity(x, [0, 1, 2, 3])
+
+
+@pytest.mark.parametrize("whole_kernel_rows", [6000, 10])   # the whole-kernel path, and subset by subset
+def test_kid_subsets_from_whole_kernels_equal_subset_by_subset(monkeypatch, whole_kernel_rows):
+    monkeypatch.setattr(scores, "KID_WHOLE_KERNEL_ROWS", whole_kernel_rows)
+    # the kernels over all rows are computed once and indexed per subset; the same draws of
+    # rows through mmd2_unbiased, one subset at a time, give the same numbers
+    a, b = np.random.default_rng(11).normal(size=(90, 8)), np.random.default_rng(12).normal(size=(70, 8)) + 0.3
+    rng = np.random.default_rng(3)
+    values = []
+    for _ in range(20):
+        i, j = rng.choice(90, 40, replace=False), rng.choice(70, 40, replace=False)
+        values.append(scores.mmd2_unbiased(a[i], b[j]))
+    mean, std = scores.kernel_inception_distance(a, b, subsets=20, subset_size=40, seed=3)
+    assert (mean, std) == (pytest.approx(np.mean(values), rel=1e-12), pytest.approx(np.std(values), rel=1e-9))
