@@ -379,3 +379,79 @@ def test_a_folder_of_an_older_builder_is_rebuilt(folder_corpus, tmp_path):
     (out / "build.json").write_text(json.dumps({**settings, "builder_version": 1}))
     res = build(folder_corpus, "folder", out, BuildConfig(image_size=16), progress=False)
     assert res.processed_now == first.processed_now > 0 and res.reused == 0
+
+
+# ----------------------------------------------------------------------------- learned scores
+
+class _KeyedScore:
+    """A picklable top-k score with a name, that counts how often it is pickled."""
+
+    def __init__(self, key, log=None):
+        self.key, self.log = key, log
+
+    def __getstate__(self):
+        if self.log is not None:
+            with open(self.log, "a") as f:
+                f.write("pickled\n")
+        return self.__dict__
+
+    def __call__(self, clip):
+        return -np.asarray(clip.frame_times)         # prefers the start of the clip
+
+
+def _late_score(clip):
+    return np.asarray(clip.frame_times).copy()
+
+
+def test_score_name_identifies_the_score_or_refuses():
+    assert building.score_name(None).endswith("energy_typicality_score")
+    assert building.score_name(_KeyedScore("learned v1")) == "learned v1"
+    assert building.score_name(_late_score) == f"{__name__}._late_score"
+    with pytest.raises(ValueError, match="needs a `key` attribute"):
+        building.score_name(lambda c: c.frame_times)
+
+
+def test_a_topk_folder_is_never_reused_for_another_score(tmp_path):
+    src = tmp_path / "src"
+    _many_videos(src, 2)
+    out = tmp_path / "out"
+    cfg = BuildConfig(frame="topk", topk=1, image_size=16)
+    build(src, "folder", out, cfg, score_fn=_KeyedScore("early"), progress=False)
+    assert json.loads((out / "build.json").read_text())["score"] == "early"
+    early = load_manifest(out)["frame_time"].tolist()
+    assert early == [0.0, 0.0]
+    with pytest.raises(BuildSettingsError):
+        build(src, "folder", out, cfg, score_fn=_late_score, progress=False)
+    assert load_manifest(out)["frame_time"].tolist() == early        # nothing was overwritten
+    build(src, "folder", out, cfg, score_fn=_KeyedScore("early"), progress=False)   # the same score: reused
+
+
+def test_a_score_goes_to_each_worker_once_not_with_every_video(tmp_path):
+    src = tmp_path / "src"
+    _many_videos(src, 6)
+    log = tmp_path / "pickles.txt"
+    res = build(src, "folder", tmp_path / "out", BuildConfig(frame="topk", topk=1, image_size=16), workers=2,
+                score_fn=_KeyedScore("early", log), progress=False)
+    assert res.num_pairs == 6
+    assert 1 <= len(log.read_text().splitlines()) <= 2                    # one per worker process, not six
+
+
+def test_a_score_that_needs_no_pictures_gets_the_clip_undecoded(video_factory):
+    from s2i_lib.course.sound2scene import MiddleOfClip
+
+    timeline = avio.open_video(video_factory(seconds=4.0, fps=8))
+    seen = []
+
+    class Spy(MiddleOfClip):
+        def __call__(self, clip):
+            seen.append(clip)
+            return super().__call__(clip)
+
+    top = candidates_for_clip(timeline, BuildConfig(segment=0.5, frame="topk", topk=3, min_dbfs=None), score_fn=Spy())
+    assert seen == [timeline]                          # not a decoded copy
+    mid = 0.5 * (timeline.frame_times[0] + timeline.frame_times[-1])
+    times = sorted(c.frame_time for c in top)
+    # the frame nearest the middle, and the two nearest it on either side that the 0.5 s gap allows (8 fps)
+    assert len(times) == 3 and min(abs(t - mid) for t in times) <= 1 / 16 + 1e-6
+    assert times[0] < mid < times[-1] and max(abs(t - mid) for t in times) <= 0.5 + 1 / 8 + 1e-6
+    assert min(np.diff(times)) >= 0.5 - 1e-6

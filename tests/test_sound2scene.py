@@ -1,11 +1,13 @@
 """Notebook 06's pieces (Sound2Scene): the contrastive losses against an independent
 implementation and on constructed cases, the SimCLR views and encoder, the ResNet-18 audio
-encoder, the alignment training, and the IC-GAN's neighbourhoods."""
+encoder, the alignment training, the IC-GAN's neighbourhoods, and the frame-selection scores."""
+import types
+
 import numpy as np
 import pytest
 import torch
 
-from s2i_lib import losses, models, train
+from s2i_lib import data, losses, models, train
 from s2i_lib import eval as ev
 from s2i_lib.train.engine import Engine
 
@@ -376,6 +378,24 @@ def test_the_correspondence_score_is_the_cosine_of_each_frame_with_the_sound_aro
     assert s[3] > s[7] > s[4]                       # red but silent lies between red and heard, and green
     again = pickle.loads(pickle.dumps(score))
     assert np.allclose(again(clip), s)
+
+
+def test_correspondence_score_is_named_by_its_encoders():
+    # the build's settings record the score's key: other encoder weights, another name
+    def stored(model, key):
+        return types.SimpleNamespace(model=model, key=key)
+
+    a = sound2scene.CorrespondenceScore(stored(_MeanColour(), "img-1"), stored(_Loudness(), "aud-1"), rep=_as_channel, image_size=8)
+    b = sound2scene.CorrespondenceScore(stored(_MeanColour(), "img-1"), stored(_Loudness(), "aud-2"), rep=_as_channel, image_size=8)
+    again = sound2scene.CorrespondenceScore(stored(_MeanColour(), "img-1"), stored(_Loudness(), "aud-1"), rep=_as_channel, image_size=8)
+    assert a.key == again.key and a.key != b.key and a.key.startswith("correspondence ")
+    plain = sound2scene.CorrespondenceScore(_MeanColour(), _Loudness(), rep=_as_channel, image_size=8)
+    assert plain.key is None                                       # plain modules: no name to give
+    with pytest.raises(ValueError, match="needs a `key` attribute"):
+        data.score_name(plain)
+    assert data.score_name(sound2scene.CorrespondenceScore(_MeanColour(), _Loudness(), rep=_as_channel, image_size=8,
+                                                           key="mine")) == "mine"
+    assert data.score_name(sound2scene.MiddleOfClip()) == "middle of the clip"
 
 
 class _FixedLogits(torch.nn.Module):

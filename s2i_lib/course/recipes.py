@@ -44,10 +44,10 @@ from .profiles import get_profile
 from .runs import pick_device, resolve
 
 RECIPE_VERSIONS = {"audio_classifier": 3, "audio_autoencoder": 3, "image_classifier": 3, "soundnet": 2,
-                   "pose_probe": 2, "size_probe": 2, "presence_probe": 1, "image_fold": 3, "audio_fold": 3, "cleaning": 2}
+                   "pose_probe": 2, "size_probe": 2, "presence_probe": 2, "image_fold": 3, "audio_fold": 3, "cleaning": 2}
 """The version of each recipe, part of its models' keys (2: the one-engine library, per-sample
 augmentation; 3: the 2-D conv nets train in channels-last memory format, which sums in
-another order)."""
+another order; presence_probe 2: balanced two-source draws, started from the image classifier)."""
 
 IMAGE_ENCODER_NOTE = ("image classifier of notebook 02 (6 conv + 3 FC, trained on SynthAV frames), "
                       "the course's stand-in for Inception-v3")
@@ -55,21 +55,28 @@ IMAGE_ENCODER_NOTE = ("image classifier of notebook 02 (6 conv + 3 FC, trained o
 
 # ----------------------------------------------------------------------------- data
 def course_pairs(suite: str, profile: str = "course", seed: int = 0, data_dir="data", workers: int = 2,
-                 progress: bool = True, frame: str = "first") -> Path:
+                 progress: bool = True, frame: str = "first", score_fn=None, topk: int = 3) -> Path:
     """The pairs notebook 01 builds from a SynthAV suite with Chen et al.'s recipe (0.5 s
     segments, first frame, -45 dBFS, 80/20 split by video), built if missing and reused
     otherwise.  Returns the build folder ``<data_dir>/pairs/<suite>-<profile>-seed<seed>``.
     ``frame="middle"`` takes the frame in the middle of each segment instead (Kang & Kymn's
-    pairs), in ``...-seed<seed>-middle``."""
+    pairs), in ``...-seed<seed>-middle``.  ``frame="topk"`` keeps the ``topk`` moments of
+    each clip that ``score_fn`` scores highest (each with its 0.5 s of sound; notebook 06),
+    in ``...-seed<seed>-top<k>-<hash of the score's name>``, so that every score has its own
+    folder (:func:`s2i_lib.data.score_name`).  The split by video depends only on the seed and
+    on which videos have pairs, so strategies that keep pairs of the same videos split alike."""
     prof = get_profile(profile)
     data_dir = resolve(data_dir)
     src = synthav.ensure_corpus(data_dir, suite, profile, seed, workers=workers)
     size = prof.scenes if suite == "scenes" else prof.performances
-    recipe = building.BuildConfig(segment=prof.build.segment_seconds, frame=frame, min_dbfs=prof.build.min_dbfs,
-                                  image_size=prof.build.image_size, sample_rate=size.sample_rate,
-                                  test_fraction=0.2, seed=seed)
-    out = data_dir / "pairs" / (f"{suite}-{profile}-seed{seed}" + ("" if frame == "first" else f"-{frame}"))
-    building.build(src, "synthav", out, recipe, workers=workers, progress=progress)
+    recipe = building.BuildConfig(segment=prof.build.segment_seconds, frame=frame, topk=topk,
+                                  min_dbfs=prof.build.min_dbfs, image_size=prof.build.image_size,
+                                  sample_rate=size.sample_rate, test_fraction=0.2, seed=seed)
+    suffix = {"first": "", "middle": "-middle"}.get(frame)
+    if suffix is None:
+        suffix = f"-top{topk}-" + cache.cache_key({"score": building.score_name(score_fn)}, 8)
+    out = data_dir / "pairs" / f"{suite}-{profile}-seed{seed}{suffix}"
+    building.build(src, "synthav", out, recipe, workers=workers, progress=progress, score_fn=score_fn)
     return out
 
 

@@ -136,12 +136,22 @@ class CorrespondenceScore:
     ``image_encoder`` maps (N, 3, S, S) images in [0, 1] to ``{"features"}``, ``audio_encoder``
     spectrograms to ``{"embedding"}``; ``rep`` is the spectrogram (an
     :class:`s2i_lib.audio.AudioRep` at the clip's sample rate) and ``image_size`` the side the
-    image encoder sees.  The object pickles (the builder's worker processes receive it)."""
+    image encoder sees.  The object pickles (the builder's worker processes receive it).
 
-    def __init__(self, image_encoder, audio_encoder, rep, image_size: int, window: float = 0.5):
+    ``key`` names the score in the build's settings (:func:`s2i_lib.data.score_name`): by
+    default made from the two encoders' model-store keys, so a build with retrained encoders
+    never reuses a folder; give one when the encoders are plain modules."""
+
+    def __init__(self, image_encoder, audio_encoder, rep, image_size: int, window: float = 0.5,
+                 key: Optional[str] = None):
+        keys = [getattr(image_encoder, "key", None), getattr(audio_encoder, "key", None)]
         self.image_encoder = getattr(image_encoder, "model", image_encoder).cpu().eval()
         self.audio_encoder = getattr(audio_encoder, "model", audio_encoder).cpu().eval()
         self.rep, self.image_size, self.window = rep, int(image_size), float(window)
+        if key is None and None not in keys:
+            key = "correspondence " + train.config_key({"image": keys[0], "audio": keys[1], "rep": repr(rep),
+                                                          "image_size": self.image_size, "window": self.window})
+        self.key = key
 
     def windows(self, clip) -> torch.Tensor:
         """The (T, window samples) stretches of the clip's mono sound centred on each frame."""
@@ -160,6 +170,21 @@ class CorrespondenceScore:
     def __call__(self, clip) -> np.ndarray:
         if clip.frames is None or not len(clip.frames):
             return np.zeros(0)
-        v = unit_features(self.image_encoder, self.frames(clip), "features")
-        a = unit_features(self.audio_encoder, self.rep(self.windows(clip)), "embedding")
+        with train.one_thread():                 # the builder runs one of these per core
+            v = unit_features(self.image_encoder, self.frames(clip), "features")
+            a = unit_features(self.audio_encoder, self.rep(self.windows(clip)), "embedding")
         return (v * a).sum(dim=1).numpy().astype(np.float64)
+
+
+class MiddleOfClip:
+    """The ``frame="topk"`` score of the plain choice: frames nearer the middle of the clip
+    score higher, so the builder keeps the k moments around the middle (k = 1: the middle
+    frame, the usual pick when a clip is reduced to one picture).  Compared with
+    :class:`CorrespondenceScore` by notebook 06 at the same number of pairs per clip."""
+
+    key = "middle of the clip"
+    needs_frames = False          # the builder need not decode the clip to score it
+
+    def __call__(self, clip) -> np.ndarray:
+        t = np.asarray(clip.frame_times, dtype=np.float64)
+        return -np.abs(t - 0.5 * (t.min() + t.max())) if len(t) else np.zeros(0)

@@ -200,3 +200,77 @@ def stacked_scores(fake_images: torch.Tensor, labels, judge, real: Dict, ks: Seq
     for k in ks:
         out[f"top{k}"] = scores.topk_overlap(fake["probs"], real["probs"], k)
     return out
+
+
+@dataclass
+class Notebook05Stack:
+    """What :func:`notebook05_stack` returns: ``stacks`` (seed -> :class:`StackedGANs`), the
+    cleaned ``pairs`` folder and its ``arrays``, the notebook's ``split`` ("train", "test" or
+    "dropped" per pair) and ``sound`` (the raw pool5 features of every pair, what
+    :meth:`StackedGANs.images` reads)."""
+    stacks: Dict[int, StackedGANs]
+    pairs: object
+    arrays: object
+    split: np.ndarray
+    sound: torch.Tensor
+
+    def test_pair_ids(self) -> np.ndarray:
+        return self.arrays.df["pair_id"].to_numpy()[self.split == "test"]
+
+
+def notebook05_stack(profile: str = "course", seeds: Sequence[int] = (0,), data_dir="data", workers: int = 2,
+                     clean_rule: str = "top3", retrain: bool = False, device: str = "auto") -> Notebook05Stack:
+    """Notebook 05's stacked GANs (multimodal layers with the paper's loss, GAN 1 and GAN 2,
+    each seed trained through the model store), made exactly as notebook 05 makes them, so
+    that after notebook 05 has run they load from ``data/models`` and other notebooks (06's
+    table) can score them on notebook 05's test sounds, which no part of the stack saw.
+    Missing models are trained (minutes per seed on the course profile)."""
+    from .. import data as pairdata
+    from .. import train
+    from . import recipes
+    from .runs import pick_device, resolve
+    from .profiles import get_profile
+    prof = get_profile(profile)
+    ss, size, dev = prof.stacked, prof.encoders.image_size, pick_device(device)
+    data_dir = resolve(data_dir)
+    common = dict(profile=profile, seed=0, data_dir=data_dir)
+    store = train.ModelStore(data_dir / "models")
+    full_pairs = recipes.course_pairs("scenes", profile, 0, data_dir, workers, progress=False)
+    full_arr = pairdata.load_arrays(full_pairs, progress=False)
+    pairs = recipes.cleaned_pairs("scenes", clean_rule, profile, 0, data_dir, workers, arrays=full_arr, progress=False)
+    arr = pairdata.load_arrays(pairs, progress=False)
+    builder_test = set(full_arr.df.loc[full_arr.df["split"] == "test", "video_id"])
+    split = pairdata.resplit_by_video(arr.df, ss.test_fraction, 0, test_videos=builder_test)
+    tr = np.flatnonzero(split == "train")
+    gamma = recipes.image_classifier(full_pairs, arrays=full_arr, progress=False, **common)
+    snet = recipes.soundnet(full_pairs, gamma, arrays=full_arr, progress=False, **common)
+    images = pairdata.framed_images(pairs, arr, "full", size)
+    f_snd = recipes.soundnet_features(snet, arr.wave_tensor(), "pool5").float()
+    f_img = image_features(gamma, images)
+    img_norm, snd_norm = Standardizer.fit(f_img, tr), Standardizer.fit(f_snd, tr)
+    zi, zs, y = img_norm(f_img), snd_norm(f_snd), arr.label_tensor()
+    mm_payload = {"data": recipes.data_key(pairs), "split": f"video {ss.test_fraction:g}, builder test videos, balanced",
+                  "image_feature": gamma.key, "sound_feature": snet.key}
+    gan_payload = {**mm_payload, "images": f"full frames {size}x{size}"}
+    stacks = {}
+    for seed in seeds:
+        mm = cached_multimodal(store, mm_payload, zi, zs, y, tr, len(arr.classes), ss, ("l1", "hidden_ce", "output_ce"),
+                               seed, progress=False, retrain=retrain).model
+        with torch.no_grad():
+            v = mm(sound=zs)["pre"]
+        v_norm = Standardizer.fit(v, tr)
+        torch.manual_seed(seed)
+        g2 = models.UNetGenerator(1, 3, size=size, width=ss.gan2_width, skips=True)
+        d2 = models.PatchDiscriminator(1, 3, width=ss.gan2_width)
+        gan2 = train.cached_pix2pix(store, "gan2_05", {**gan_payload, "stage": "GAN 2"}, g2.to(dev), d2.to(dev),
+                                    models.vector_to_map(zi[tr], size), images[tr] * 2 - 1, ss.pix2pix_config(2, seed),
+                                    progress=False, retrain=retrain)
+        torch.manual_seed(seed)
+        g1 = models.UNetGenerator(1, 1, size=ss.gan1_size, width=ss.gan1_width, skips=True, out="linear")
+        d1 = models.PatchDiscriminator(1, 1, width=ss.gan1_width, layers=2)
+        gan1 = train.cached_pix2pix(store, "gan1_05", {**gan_payload, "stage": "GAN 1", "multimodal": True},
+                                    g1.to(dev), d1.to(dev), models.vector_to_map(v_norm(v)[tr], ss.gan1_size),
+                                    models.vector_to_map(zi[tr], ss.gan1_size), ss.pix2pix_config(1, seed, d_scale=ss.d_scale),
+                                    progress=False, retrain=retrain)
+        stacks[seed] = StackedGANs(mm, gan1.model, gan2.model, snd_norm, v_norm, zi.shape[1])
+    return Notebook05Stack(stacks, pairs, arr, split, f_snd)

@@ -23,7 +23,7 @@ from . import shards
 from .shards import (MANIFEST_COLUMNS, SEGMENT_COLUMNS, BuildResult, BuildSettingsError, BuildError, assign_splits,
     balance_rows, check_no_leakage, merge, load_manifest, fingerprint, resplit_by_video)
 from . import building
-from .building import BUILDER_VERSION, BuildConfig, process_item, build
+from .building import BUILDER_VERSION, BuildConfig, process_item, build, score_name
 
 _LAZY = {"datasets": ("PairDataset", "PairArrays", "load_arrays", "arrays_description"),
          "cleaning": ("CLEANING_VERSION", "TRUTH_COLUMNS", "topk_labels", "parse_rule", "agreement", "corpus_dir_of",

@@ -56,7 +56,7 @@ __all__ = ["FRAME_STRATEGIES", "MANIFEST_COLUMNS", "SEGMENT_COLUMNS", "BUILDER_V
            "dbfs", "BuildConfig", "segment_bounds", "frame_index_at", "first_frame", "middle_frame",
            "energy_typicality_score", "topk_moments", "Candidate", "candidates_for_clip", "process_item",
            "assign_splits", "balance_rows", "check_no_leakage", "BuildResult", "BuildSettingsError", "BuildError",
-           "build", "merge", "load_manifest", "score_candidates", "fingerprint"]
+           "build", "merge", "load_manifest", "score_candidates", "fingerprint", "score_name"]
 
 
 # ----------------------------------------------------------------------------- config
@@ -185,19 +185,49 @@ def process_item(root: str, item: SourceItem, cfg: BuildConfig, out: str,
     return result
 
 
+_WORKER_SCORE: Optional[ScoreFn] = None    # a worker process's score function, sent once at its start
+
+
+def _init_worker(score_fn: Optional[ScoreFn]) -> None:
+    global _WORKER_SCORE
+    _WORKER_SCORE = score_fn
+
+
 def _process_star(args):
-    return process_item(*args)
+    return process_item(*args, score_fn=_WORKER_SCORE)
 
 
 # ----------------------------------------------------------------------------- build
-def _settings(source: Path, layout: str, cfg: BuildConfig) -> dict:
-    return {"builder_version": BUILDER_VERSION, "source": str(source.resolve()), "layout": layout,
-            "config": cfg.as_dict()}
+def score_name(score_fn: Optional[ScoreFn]) -> str:
+    """What identifies a ``frame="topk"`` score function in a build's settings, so that a
+    folder built with one score is never reused for another: its ``key`` attribute (a
+    learned score names its weights there, e.g.
+    :class:`s2i_lib.course.sound2scene.CorrespondenceScore`), else a plain function's module
+    and name; ``None`` is the built-in :func:`energy_typicality_score`."""
+    if score_fn is None:
+        return f"{energy_typicality_score.__module__}.{energy_typicality_score.__qualname__}"
+    key = getattr(score_fn, "key", None)
+    if key is not None:
+        return str(key)
+    name = getattr(score_fn, "__qualname__", None)
+    if name is None or "<" in name:              # a lambda, a local function or an object without a key
+        raise ValueError(f"the score function {score_fn!r} needs a `key` attribute that names it (and its weights): "
+                         "the build's settings record it so that a folder is never reused for another score")
+    return f"{score_fn.__module__}.{name}"
 
 
-def _run(args: list, workers: int, desc: str, progress: bool) -> None:
+def _settings(source: Path, layout: str, cfg: BuildConfig, score_fn: Optional[ScoreFn] = None) -> dict:
+    out = {"builder_version": BUILDER_VERSION, "source": str(source.resolve()), "layout": layout,
+           "config": cfg.as_dict()}
+    if cfg.frame == "topk":
+        out["score"] = score_name(score_fn)
+    return out
+
+
+def _run(args: list, workers: int, desc: str, progress: bool, score_fn: Optional[ScoreFn] = None) -> None:
     """Process the inputs, in ``workers`` processes; the first exception stops the work
-    (inputs already running finish and keep their part files) and is raised."""
+    (inputs already running finish and keep their part files) and is raised.  ``score_fn``
+    goes to each worker once, not with every input (a learned score holds networks)."""
     bar = None
     if progress and args:
         from ..course.progress import tqdm
@@ -205,7 +235,8 @@ def _run(args: list, workers: int, desc: str, progress: bool) -> None:
     try:
         if workers > 1 and len(args) > 1:
             import multiprocessing as mp
-            ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+            ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                     initializer=_init_worker, initargs=(score_fn,))
             try:
                 for fut in as_completed([ex.submit(_process_star, a) for a in args]):
                     fut.result()
@@ -215,7 +246,7 @@ def _run(args: list, workers: int, desc: str, progress: bool) -> None:
                 ex.shutdown(wait=True, cancel_futures=True)
         else:
             for a in args:
-                _process_star(a)
+                process_item(*a, score_fn=score_fn)
                 if bar:
                     bar.update(1)
     finally:
@@ -233,8 +264,9 @@ def build(source, layout: str, out, cfg: Optional[BuildConfig] = None, *, worker
     the manifest under the folder's lock (or run :func:`merge`).  A rerun with the same
     settings reuses finished inputs; different settings on an existing ``out`` raise
     :class:`BuildSettingsError` unless ``overwrite``; a folder made by another version
-    of the builder is rebuilt.  ``score_fn`` (frame="topk") must be a picklable
-    top-level function when ``workers > 1``.  Raises :class:`BuildError` when the build
+    of the builder is rebuilt.  ``score_fn`` (frame="topk") must pickle when ``workers > 1``
+    (a top-level function or an object); its name (:func:`score_name`) is one of the
+    settings.  Raises :class:`BuildError` when the build
     ends with no pair (e.g. every input failed; the reasons are in ``skipped.csv``).
     """
     t0 = time.time()
@@ -246,7 +278,7 @@ def build(source, layout: str, out, cfg: Optional[BuildConfig] = None, *, worker
     if not (0 <= i_shard < n_shard):
         raise ValueError(f"bad shard {i_shard}/{n_shard}: need 0 <= I < N")
     items, layout_skips = read_layout(source, layout, cfg.labels)
-    settings = _settings(source, layout, cfg)
+    settings = _settings(source, layout, cfg, score_fn)
     with build_lock(out):
         old = cache.read_json(out / "build.json")
         stale = old is not None and old.get("builder_version") != BUILDER_VERSION and cache.matches(
@@ -257,7 +289,7 @@ def build(source, layout: str, out, cfg: Optional[BuildConfig] = None, *, worker
             cache.write_json(out / "sources.json", sources)
     mine = [it for j, it in enumerate(items) if j % n_shard == i_shard]
     todo = [it for it in mine if not part_path(out, it).exists()]
-    _run([(str(source), it, cfg, str(out), score_fn) for it in todo], workers, f"building {source.name}", progress)
+    _run([(str(source), it, cfg, str(out)) for it in todo], workers, f"building {source.name}", progress, score_fn)
     res = merge(out)
     res.processed_now, res.reused, res.seconds = len(todo), len(mine) - len(todo), time.time() - t0
     return res

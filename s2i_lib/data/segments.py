@@ -140,7 +140,9 @@ class Candidate:
 def _topk_spans(clip: Timeline, cfg: "BuildConfig", score_fn: Optional[ScoreFn], start: float, end: float):
     """(start, end, frame index) of the top-k moments inside [start, end)."""
     times = clip.frame_times
-    view = clip.load(short_side=SCORE_SIZE)      # every frame, small: all that scoring needs
+    # every frame, small: all that scoring needs (a score that reads only the frame times says so
+    # with ``needs_frames = False``, and gets the clip undecoded)
+    view = clip if getattr(score_fn, "needs_frames", True) is False else clip.load(short_side=SCORE_SIZE)
     scores = np.asarray((score_fn or energy_typicality_score)(view), dtype=np.float64)
     if scores.shape != times.shape:
         raise ValueError(f"score function returned shape {scores.shape}, expected one score per frame {times.shape}")
