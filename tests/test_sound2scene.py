@@ -424,6 +424,136 @@ def test_presence_scores_count_exact_single_labels_and_both_of_two():
     assert probes.present(_FixedLogits(table), images).tolist()[1] == [True, True, False]
 
 
+class _Linear(torch.nn.Module):
+    """A linear multi-label scorer of feature vectors, in the ``{"logits": ...}`` form."""
+
+    def __init__(self, d, c):
+        super().__init__()
+        self.fc = torch.nn.Linear(d, c)
+
+    def forward(self, x):
+        return {"logits": self.fc(x)}
+
+
+def _faint_second_labels(n, two_share, seed, classes=3, faint=0.4, noise=0.15):
+    """Feature vectors whose feature k says class k: one-label items show their class at full
+    strength; the two-label ones (a share ``two_share``) show their second class faintly, as
+    a two-source frame shows its second, smaller object."""
+    g = torch.Generator().manual_seed(seed)
+    first = torch.randint(classes, (n,), generator=g)
+    second = (first + torch.randint(1, classes, (n,), generator=g)) % classes
+    two = torch.rand(n, generator=g) < two_share
+    y = torch.nn.functional.one_hot(first, classes).float()
+    x = y.clone()
+    rows = torch.arange(n)[two]
+    y[rows, second[two]], x[rows, second[two]] = 1.0, faint
+    return x + noise * torch.randn(n, classes, generator=g), y
+
+
+def _label_rates(model, x, y):
+    """(share of one-label items given exactly their label, share of two-label items given both)."""
+    from s2i_lib.course import probes
+    seen, t = probes.present(model, x), y.numpy() > 0.5
+    one, two = t.sum(1) == 1, t.sum(1) == 2
+    return float((seen[one] == t[one]).all(1).mean()), float(((seen[two] & t[two]).sum(1) == 2).mean())
+
+
+def test_balanced_draws_make_rare_two_label_items_get_both_labels():
+    from s2i_lib.course import probes
+    x, y = _faint_second_labels(600, 0.05, seed=0)            # 30 two-label items of 600
+    x_test, y_test = _faint_second_labels(2000, 0.2, seed=100)
+    rates = {}
+    for share in (None, 0.5):
+        torch.manual_seed(0)
+        model = _Linear(3, 3)
+        train.fit_multilabel(model, x, y, epochs=10, batch_size=32, lr=0.05, seed=0, progress=False,
+                             sample_weights=probes.presence_weights(y, share))
+        rates[share] = _label_rates(model, x_test, y_test)
+    assert rates[None][1] < 0.1 and rates[0.5][1] > 0.3, rates           # 0.01 and 0.46 when written
+    assert rates[None][0] > 0.95 and rates[0.5][0] > 0.9, rates          # one-label items stay right
+    torch.manual_seed(0)
+    weighted = _Linear(3, 3)
+    train.fit_multilabel(weighted, x, y, epochs=10, batch_size=32, lr=0.05, seed=0, progress=False,
+                         pos_weight=torch.full((3,), 4.0))
+    assert _label_rates(weighted, x_test, y_test)[1] > rates[None][1] + 0.1    # positives weigh more: called more
+
+
+def test_fit_multilabel_without_its_new_keywords_trains_as_it_always_did():
+    from s2i_lib.train.tasks import _fit_supervised
+    x, y = _faint_second_labels(100, 0.1, seed=1)
+    torch.manual_seed(0)
+    new = _Linear(3, 3)
+    log = train.fit_multilabel(new, x, y, epochs=3, batch_size=16, lr=0.05, seed=2, progress=False)
+    torch.manual_seed(0)
+    old = _Linear(3, 3)                 # the former definition: plain BCE over shuffled epochs
+    old_log = _fit_supervised(old, x, y, lambda out, t: torch.nn.functional.binary_cross_entropy_with_logits(out["logits"], t),
+                              epochs=3, batch_size=16, lr=0.05, seed=2, checkpoint=None, desc="multi-label",
+                              progress=False, stop_after=None,
+                              description={"task": "multilabel", "lr": 0.05, "epochs": 3, "batch_size": 16, "seed": 2})
+    assert log == old_log
+    assert all(torch.equal(a, b) for a, b in zip(new.state_dict().values(), old.state_dict().values()))
+
+
+def test_weighted_batches_draw_in_proportion_and_again_at_the_same_step():
+    from s2i_lib.train.tasks import WeightedEpochBatches
+    w = torch.tensor([9.0] + [1.0] * 9 + [0.0] * 10)          # item 0 half the draws, items 10+ never
+    b = WeightedEpochBatches(w, batch_size=8, seed=3)
+    assert b.per_epoch == 3                                     # ceil(20 / 8), as plain epochs
+    drawn = torch.cat([b(k, None) for k in range(500)])
+    assert len(drawn) == 4000 and int(drawn.max()) < 10
+    assert float((drawn == 0).float().mean()) == pytest.approx(0.5, abs=0.03)
+    assert torch.equal(b(7, None), WeightedEpochBatches(w, batch_size=8, seed=3)(7, None))   # a resumed run redraws it
+    assert not torch.equal(b(7, None), b(8, None))
+    for bad in (torch.zeros(4), torch.tensor([1.0, -1.0]), torch.tensor([1.0, float("nan")])):
+        with pytest.raises(ValueError, match="sample weights"):
+            WeightedEpochBatches(bad, batch_size=2)
+
+
+def test_presence_weights_give_two_source_items_their_share():
+    from s2i_lib.course import probes
+    y = torch.tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [1, 1, 0]], dtype=torch.float32)
+    w = probes.presence_weights(y, 0.3)
+    assert float(w[4]) == pytest.approx(0.3) and float(w[:4].sum()) == pytest.approx(0.7)
+    assert len(set(w[:4].tolist())) == 1                        # spread evenly over the one-source items
+    assert probes.presence_weights(y, None) is None
+    assert probes.presence_weights(y[:4], 0.5) is None          # no two-source items: nothing to rebalance
+    with pytest.raises(ValueError, match="strictly between"):
+        probes.presence_weights(y, 1.0)
+
+
+def test_present_reads_the_threshold_the_probe_carries(tmp_path):
+    from s2i_lib.course import probes
+    table = torch.tensor([[1.0, -3.0]])                        # probabilities 0.73 and 0.05
+    images = torch.zeros(2, 3, 4, 4)
+    probe = train.Trained(model=_FixedLogits(table), payload={}, metrics={"threshold": 0.9}, path=tmp_path, loaded=False)
+    assert probes.present(probe.model, images).tolist() == [[True, False]] * 2          # the network alone: one half
+    assert probes.present(probe, images).tolist() == [[False, False]] * 2               # the probe: its own 0.9
+    assert probes.present(probe, images, threshold=0.01).tolist() == [[True, True]] * 2  # an explicit one wins
+    s = probes.presence_scores(_FixedLogits(table), images, torch.tensor([[1.0, 0.0]] * 2), threshold=0.9)
+    assert s["one_source_exact"] == 0.0
+
+
+def test_presence_probe_starts_from_the_image_classifier_and_is_stored(tmp_path):
+    from conftest import synthav_build
+    from s2i_lib import course
+    _, pairs = synthav_build(tmp_path, "scenes", ("dog", "drum", "plane"), clips=12, seed=0)   # two-source clips in both splits
+    arr = data.load_arrays(pairs, progress=False)
+    common = dict(profile="smoke", data_dir=tmp_path / "data", arrays=arr, progress=False, epochs=2)
+    probe = course.presence_probe(pairs, **common)
+    m = probe.metrics
+    assert m["threshold"] == 0.5 and m["train_two_source_frames"] > 0 and m["two_source_frames"] > 0
+    assert 0 <= m["one_source_exact"] <= 1 and 0 <= m["two_source_both"] <= 1
+    base = course.image_classifier(pairs, profile="smoke", data_dir=tmp_path / "data", arrays=arr, progress=False)
+    assert base.loaded and probe.payload["start_from"] == base.key and probe.payload["two_source_share"] == 0.5
+    again = course.presence_probe(pairs, **common)
+    assert again.loaded and again.metrics == m
+    assert course.probes.present(again, data.framed_images(pairs, arr, "full", 32)[:3]).shape == (3, len(arr.classes))
+    plain = course.presence_probe(pairs, two_source_share=None, start_from=None, **common)
+    assert not plain.loaded and plain.key != probe.key and plain.payload["start_from"] is None
+    with pytest.raises(ValueError, match="does not match the probe's width"):
+        course.presence_probe(pairs, width=2 * base.model.config["width"], **common)
+
+
 def test_slope_per_doubling_recovers_a_known_slope():
     rng = np.random.default_rng(0)
     gains = [0.5, 1.0, 2.0, 4.0]

@@ -6,7 +6,8 @@
   (:func:`s2i_lib.losses.fc_l2`), optionally on augmented batches;
 - :func:`fit_distillation` the KL divergence to a teacher's class distribution (SoundNet);
 - :func:`fit_regression`   mean squared error to one number per item (the probes);
-- :func:`fit_multilabel`   one binary cross-entropy per class, several classes per item (notebook 06);
+- :func:`fit_multilabel`   one binary cross-entropy per class, several classes per item (notebook 06),
+  optionally on weighted draws (:class:`WeightedEpochBatches`) and with a ``pos_weight``;
 - :func:`train_autoencoder` stack-by-stack MSE (Chen et al.'s S2I-A encoder);
 - :func:`predict`, :func:`accuracy`  class probabilities, embeddings and taps in batches.
 
@@ -14,6 +15,7 @@ Each ``fit_*`` returns the engine's log (one row per epoch).
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
@@ -25,7 +27,7 @@ import torch.nn.functional as F
 from ..course.progress import tqdm
 from ..losses import distillation_kl, fc_l2
 from ..models import Standardize
-from .engine import EpochBatches, Task, device_of, fit
+from .engine import Batches, EpochBatches, Task, device_of, fit
 
 
 def cosine_factor(epochs: int, floor: float = 0.05) -> Callable[[int], float]:
@@ -65,10 +67,10 @@ class SupervisedTask(Task):
 
 def _fit_supervised(model, X, targets, loss, *, epochs, batch_size, lr, seed, checkpoint, desc, progress,
                     stop_after, augment=None, validate=None, params=None, description=None,
-                    forward=None) -> List[dict]:
+                    forward=None, batches=None) -> List[dict]:
     task = SupervisedTask(model, X, targets, loss, epochs=epochs, lr=lr, params=params, augment=augment,
                           validate=validate, forward=forward)
-    batches = EpochBatches(len(X), batch_size, seed)
+    batches = batches if batches is not None else EpochBatches(len(X), batch_size, seed)
     return fit(task, steps=epochs * batches.per_epoch, batches=batches, seed=seed, checkpoint=checkpoint,
                description=description, desc=desc, progress=progress,
                stop_after=None if stop_after is None else stop_after * batches.per_epoch)
@@ -133,18 +135,60 @@ def fit_regression(model: nn.Module, X: torch.Tensor, target: torch.Tensor, *, e
                                         "batch_size": batch_size, "seed": seed})
 
 
+class WeightedEpochBatches(Batches):
+    """As many steps per epoch as :class:`EpochBatches`, but each batch is drawn with
+    replacement, item ``i`` with probability proportional to ``weights[i]``: how a rare kind
+    of item is seen as often as a common one without making an epoch longer.  Step ``k``'s
+    draw comes from a generator seeded by ``(seed, k)`` alone, so a resumed run draws the
+    same batches."""
+
+    def __init__(self, weights: torch.Tensor, batch_size: int, seed: int = 0):
+        w = torch.as_tensor(weights, dtype=torch.float64).flatten()
+        if len(w) == 0 or not bool(torch.isfinite(w).all()) or bool((w < 0).any()) or float(w.sum()) <= 0:
+            raise ValueError("sample weights must be finite, non-negative and not all zero")
+        self.weights, self.batch_size, self.seed = w, int(batch_size), int(seed)
+        self.per_epoch = math.ceil(len(w) / self.batch_size)
+
+    def __call__(self, step: int, generator: torch.Generator) -> torch.Tensor:
+        g = torch.Generator().manual_seed(self.seed * 100_003 + 7_919 * step + 1)
+        return torch.multinomial(self.weights, self.batch_size, replacement=True, generator=g)
+
+
 def fit_multilabel(model: nn.Module, X: torch.Tensor, targets: torch.Tensor, *, epochs: int, batch_size: int = 64,
                    lr: float = 1e-3, seed: int = 0, checkpoint: Optional[Path] = None, desc: str = "multi-label",
                    progress: bool = True, stop_after: Optional[int] = None,
-                   augment: Optional[Callable] = None) -> List[dict]:
+                   augment: Optional[Callable] = None, sample_weights: Optional[torch.Tensor] = None,
+                   pos_weight: Optional[torch.Tensor] = None) -> List[dict]:
     """Binary cross-entropy of every class on its own: ``targets`` (N, C) hold 1 for each
     class present in the item and 0 for the others (several may be present, or none), the
-    model's ``logits`` one score per class; optionally on ``augment``-ed batches."""
-    return _fit_supervised(model, X, targets.float(), lambda out, t: F.binary_cross_entropy_with_logits(out["logits"], t),
-                           epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, checkpoint=checkpoint,
-                           desc=desc, progress=progress, stop_after=stop_after, augment=augment,
-                           description={"task": "multilabel", "lr": lr, "epochs": epochs,
-                                        "batch_size": batch_size, "seed": seed})
+    model's ``logits`` one score per class; optionally on ``augment``-ed batches.
+
+    Two optional ways to counter rare items or rare classes, both off by default (then the
+    training is exactly the plain one): ``sample_weights`` (N,) draws each batch with
+    replacement in proportion to them (:class:`WeightedEpochBatches`, same steps per
+    epoch), and ``pos_weight`` (C,) scales the loss of each class's positives, as
+    ``binary_cross_entropy_with_logits`` does."""
+    description = {"task": "multilabel", "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed}
+    batches = None
+    if sample_weights is not None:
+        batches = WeightedEpochBatches(sample_weights, batch_size, seed)
+        description["sample_weights"] = _digest(batches.weights)
+    if pos_weight is not None:
+        pos_weight = torch.as_tensor(pos_weight, dtype=torch.float32)
+        description["pos_weight"] = [float(v) for v in pos_weight]
+
+    def loss(out, t):
+        pw = pos_weight.to(t.device) if pos_weight is not None else None
+        return F.binary_cross_entropy_with_logits(out["logits"], t, pos_weight=pw)
+
+    return _fit_supervised(model, X, targets.float(), loss, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                           checkpoint=checkpoint, desc=desc, progress=progress, stop_after=stop_after,
+                           augment=augment, description=description, batches=batches)
+
+
+def _digest(t: torch.Tensor) -> str:
+    """A short fingerprint of a tensor's values, for a checkpoint's description."""
+    return hashlib.sha1(t.numpy().tobytes()).hexdigest()[:16]
 
 
 def train_autoencoder(ae: nn.Module, X: torch.Tensor, *, epochs_per_stack: int, batch_size: int = 64,
