@@ -12,6 +12,7 @@ VENV ?= $(HOME)/.cache/s2i/venv
 PY := $(VENV)/bin/python
 DEPS_HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
 STAMP := $(VENV)/.s2i-deps-$(DEPS_HASH)
+MATHJAX_DIR := $(VENV)/share/s2i/mathjax
 export S2I_HEADLESS := 1
 export PATH := $(VENV)/bin:$(PATH)
 DATA_DIR ?= data
@@ -22,13 +23,15 @@ ifneq ($(PROFILE),paper)
 export OMP_NUM_THREADS ?= 2
 endif
 
-.PHONY: setup reproduce test unit bench lab clean-results help
+.PHONY: setup reproduce test unit bench lab student site browser clean-results help
 
 help:
 	@echo "make reproduce [PROFILE=course|smoke|paper]  -- set up, then execute every notebook into results/<PROFILE>/"
 	@echo "make reproduce PROFILE=paper DRY_RUN=1       -- the paper's networks with 1% of its steps, into results/paper-dry/"
 	@echo "make test                                    -- set up, then unit tests + every notebook (smoke) + nbval"
 	@echo "make lab                                     -- JupyterLab on notebooks/"
+	@echo "make student                                 -- student (no solutions) and instructor versions under results/"
+	@echo "make site [PROFILE=...]                      -- the executed notebooks as a static site in results/<PROFILE>/site/"
 	@echo "make bench                                   -- time the data path, notebook 02's models and the GAN steps against the budgets"
 
 $(STAMP): pyproject.toml Makefile
@@ -42,6 +45,12 @@ $(STAMP): pyproject.toml Makefile
 		|| { cat $(VENV)/.s2i-install.log; exit 1; }
 	# test-only peers of the evaluation module and of the contrastive losses (their own requirements are pinned above)
 	$(PY) -m pip install -q --no-deps torchmetrics==1.9.0 torch-fidelity==0.4.0 lightning-utilities==0.15.3 pytorch-metric-learning==2.9.0
+	# test only: Selenium drives Debian's chromium for the site test (make browser)
+	$(PY) -m pip install -q selenium==4.51.0
+	# MathJax for the course site's pages: one file from npm, copied into each site (never fetched by a page)
+	@command -v npm > /dev/null || { echo ">> npm is missing: the course site needs MathJax from npm (apt-get install npm)"; exit 1; }
+	rm -rf $(MATHJAX_DIR) && mkdir -p $(MATHJAX_DIR) && cd $(MATHJAX_DIR) && npm pack -q mathjax@3.2.2 > /dev/null \
+		&& tar -xzf mathjax-3.2.2.tgz package/es5/tex-svg-full.js && mv package/es5/tex-svg-full.js . && rm -rf package mathjax-3.2.2.tgz
 	rm -f $(VENV)/.s2i-deps-*
 	touch $(STAMP)
 
@@ -56,8 +65,20 @@ setup: $(STAMP)
 reproduce: setup
 	$(PY) -m s2i_lib.cli reproduce --profile $(PROFILE) --seed $(SEED) --data-dir $(DATA_DIR)$(if $(filter 1 yes true,$(DRY_RUN)), --dry-run)
 
-test: setup
+test: setup browser
 	$(PY) -m pytest tests
+
+# Chromium and its driver from Debian's packages, for the course site's browser test
+browser:
+	@command -v chromium > /dev/null && command -v chromedriver > /dev/null || { \
+		echo ">> installing chromium and chromium-driver (Debian packages) for the site test"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver > /dev/null \
+		|| { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver > /dev/null; } \
+		|| echo ">> could not install chromium: tests/test_site.py will skip its browser test"; }
+
+# the executed notebooks of results/$(PROFILE)/ as a static site in results/$(PROFILE)/site/ (make reproduce ends with it)
+site: setup
+	$(PY) -m s2i_lib.cli site --profile $(PROFILE)
 
 unit: setup
 	$(PY) -m pytest tests --ignore=tests/test_notebooks.py
@@ -68,8 +89,11 @@ bench: setup
 	$(PY) tests/benchmarks/bench_gan.py
 	$(PY) tests/benchmarks/bench_sound2scene.py
 
+student: setup
+	$(PY) -m s2i_lib.cli versions
+
 lab: setup
 	env -u S2I_HEADLESS $(VENV)/bin/jupyter lab notebooks/
 
 clean-results:
-	rm -rf results/smoke results/course results/paper results/test
+	rm -rf results/smoke results/course results/paper results/test results/student results/instructor

@@ -1,4 +1,4 @@
-"""The ``s2i`` command line: ``s2i synth``, ``s2i build``, ``s2i merge``, ``s2i reproduce``
+"""The ``s2i`` command line: ``s2i synth``, ``s2i build``, ``s2i merge``, ``s2i reproduce``, ``s2i site``, ``s2i versions``
 (``--dry-run``: the profile's networks with 1% of its training, :mod:`s2i_lib.course.dryrun`).
 
 Everything here is also callable from Python (:func:`s2i_lib.synthav.generate_corpus`,
@@ -87,6 +87,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--dry-run", action="store_true",
                    help="the profile's networks at their real size with 1%% of its steps and epochs and a small "
                         "corpus, into results/<profile>-dry/ (s2i_lib.course.dryrun)")
+
+    s = sub.add_parser("site", help="the executed notebooks of results/<profile>/ as a static site in results/<profile>/site/")
+    s.add_argument("--profile", default="course", help="the run to render (default course)")
+    s.add_argument("--results", default="results", help="results folder (default results)")
+
+    v = sub.add_parser("versions", help="student and instructor versions of every notebook into results/")
+    v.add_argument("--out", type=Path, default=None, help="folder for student/ and instructor/ (default results)")
     return p
 
 
@@ -133,6 +140,28 @@ def main(argv=None) -> int:
         except (FileNotFoundError, ValueError) as e:
             print(f"s2i reproduce: {e}", file=sys.stderr)
             return 2
+        return 0
+    if args.command == "site":
+        from .course.site import build_site
+        try:
+            index = build_site(args.results, args.profile)
+        except (FileNotFoundError, ImportError) as e:
+            print(f"s2i site: {e}", file=sys.stderr)
+            return 2
+        print(f"course site: {index}")
+        return 0
+    if args.command == "versions":
+        from .course.execution import list_notebooks
+        from .course.runs import resolve
+        from .course.versions import VersionError, write_versions
+        out = args.out or resolve("results")
+        try:
+            written = write_versions(list_notebooks(), out)
+        except VersionError as e:
+            print(f"s2i versions: {e}", file=sys.stderr)
+            return 2
+        print(f"{len(written) // 2} notebooks: student versions in {out / 'student'}, instructor versions in "
+              f"{out / 'instructor'}")
         return 0
     if args.command == "merge":
         from .data.building import BuildError, merge

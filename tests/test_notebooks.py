@@ -1,10 +1,13 @@
 """The notebook harness.
 
-For every notebook in ``notebooks/``: papermill executes it in the smoke profile into
-an executed copy (``results/test/smoke/notebooks/``); nbval, in lax mode with the
-sanitize file, then re-executes that copy (its injected smoke parameters included) and
-compares the outputs of the cells marked ``# NBVAL_CHECK_OUTPUT``.  So the suite checks
-that a re-execution reproduces the same numbers.  It also fails when a cell of the
+For every notebook in ``notebooks/``: papermill executes its *instructor version* (every
+cell of the source, and each exercise's solution unfolded into cells tagged ``solution``,
+:mod:`s2i_lib.course.versions`) in the smoke profile into an executed copy
+(``results/test/smoke/notebooks/``), so the solutions must run in the notebook's own
+state; nbval, in lax mode with the sanitize file, then re-executes that copy without the
+solution cells (the source notebook, its injected smoke parameters included) and compares
+the outputs of the cells marked ``# NBVAL_CHECK_OUTPUT``.  So the suite checks that a
+re-execution reproduces the same numbers.  It also fails when a cell of the
 executed copy holds more than ``MAX_PROGRESS_LINES`` lines of progress output (no walls of
 progress bars in a saved notebook).  A new notebook joins by being added to the folder.
 """
@@ -18,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from s2i_lib.course import versions
 from s2i_lib.course.execution import KERNEL_ENV, execute, list_notebooks
 from s2i_lib.course.progress import is_progress_line
 
@@ -80,8 +84,13 @@ def test_progress_counter_flags_walls_of_bars_and_passes_summary_lines():
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_executes_and_reexecutes_identically(nb):
     executed = RESULTS / "smoke" / "notebooks" / nb.name
-    execute(nb, executed, {"PROFILE": "smoke", "SEED": 0, "RESULTS_DIR": str(RESULTS)})
+    source = RESULTS / "instructor" / nb.name
+    source.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(versions.instructor_version(nbformat.read(str(nb), as_version=4), nb.name), str(source))
+    execute(source, executed, {"PROFILE": "smoke", "SEED": 0, "RESULTS_DIR": str(RESULTS)})
     out = nbformat.read(str(executed), as_version=4)
+    solutions = [c for c in out.cells if c.cell_type == "code" and versions.SOLUTION_TAG in c.metadata.get("tags", [])]
+    assert solutions, f"{nb.name}: its instructor version has no solution code to run"
     errors = [o for c in out.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
@@ -98,8 +107,13 @@ def test_notebook_executes_and_reexecutes_identically(nb):
     metrics = RESULTS / "smoke" / "metrics" / (nb.stem + ".json")
     assert metrics.exists(), f"{nb.name} wrote no metrics file"
     assert json.loads(metrics.read_text())["provenance"]["profile"] == "smoke"
+    # nbval re-executes the notebook itself: the executed copy without the solution cells
+    recheck = RESULTS / "smoke" / "nbval" / nb.name
+    recheck.parent.mkdir(parents=True, exist_ok=True)
+    out.cells = [c for c in out.cells if versions.SOLUTION_TAG not in c.metadata.get("tags", [])]
+    nbformat.write(out, str(recheck))
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
                         "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"),
-                        "--rootdir", str(executed.parent), str(executed)],
-                       capture_output=True, text=True, cwd=str(executed.parent), env={**os.environ, **KERNEL_ENV})
-    assert r.returncode == 0, f"nbval re-execution of {executed} differs:\n{r.stdout[-6000:]}\n{r.stderr[-2000:]}"
+                        "--rootdir", str(recheck.parent), str(recheck)],
+                       capture_output=True, text=True, cwd=str(recheck.parent), env={**os.environ, **KERNEL_ENV})
+    assert r.returncode == 0, f"nbval re-execution of {recheck} differs:\n{r.stdout[-6000:]}\n{r.stderr[-2000:]}"

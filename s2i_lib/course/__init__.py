@@ -28,7 +28,6 @@ _LAZY = {
     'KERNEL_ENV': 'execution',
     'list_notebooks': 'execution',
     'execute': 'execution',
-    'to_html': 'execution',
     'NotebookResult': 'execution',
     'ReproduceResult': 'execution',
     'ReproduceError': 'execution',
@@ -99,6 +98,12 @@ _LAZY = {
     'Citation': 'references',
     'find_citations': 'references',
     'check_citations': 'references',
+    'report': 'report',
+    'write_report': 'report',
+    'site': 'site',
+    'build_site': 'site',
+    'catalog': 'catalog',
+    'versions': 'versions',
 }
 
 

@@ -2,8 +2,9 @@
 ``make reproduce`` (``s2i reproduce``) and the notebook tests.
 
 A notebook is executed with papermill (its ``parameters`` cell gets ``PROFILE``, ``SEED``,
-``DATA_DIR`` and ``RESULTS_DIR`` injected), saved as an executed copy, and rendered to
-HTML.  The functions here raise exceptions and return results; only the command line
+``DATA_DIR`` and ``RESULTS_DIR`` injected) and saved as an executed copy; at the end of a
+run the executed copies become the course site (:mod:`s2i_lib.course.site`).  The
+functions here raise exceptions and return results; only the command line
 (:func:`s2i_lib.cli.main`) turns them into exit codes.
 """
 from __future__ import annotations
@@ -72,18 +73,10 @@ def execute(notebook: Path, out: Path, parameters: Dict, timeout: Optional[int] 
     return time.time() - t0
 
 
-def to_html(executed: Path, html: Path) -> Path:
-    """Render an executed notebook to a static HTML page."""
-    import nbformat
-    from nbconvert import HTMLExporter
-    nb = nbformat.read(str(executed), as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    return write_text(html, body)
-
-
 @dataclass
 class NotebookResult:
-    """How one notebook went: its executed copy, HTML page, wall time and error (if any)."""
+    """How one notebook went: its executed copy, its page of the course site, wall time and
+    error (if any)."""
     name: str
     executed: Path
     html: Optional[Path]
@@ -145,8 +138,10 @@ def select_notebooks(notebooks: Sequence[Path], only: Optional[Sequence[str]] = 
 def reproduce(profile: str = "course", seed: int = 0, results_dir="results", only: Optional[Sequence[str]] = None,
               data_dir="data", notebooks_dir=None, prepare_data: bool = True,
               timeout: Optional[int] = None) -> ReproduceResult:
-    """Execute every notebook in ``profile`` and write executed copies, HTML, figures,
-    metrics and ``SUMMARY.md`` under ``<results_dir>/<profile>/``.  ``profile`` may be a
+    """Execute every notebook in ``profile`` and write executed copies, figures, metrics,
+    ``SUMMARY.md``, the reproduction report ``REPORT.md``
+    (:func:`s2i_lib.course.report.write_report`) and the course site ``site/``
+    (:func:`s2i_lib.course.site.build_site`) under ``<results_dir>/<profile>/``.  ``profile`` may be a
     dry run such as ``paper-dry`` (:mod:`s2i_lib.course.dryrun`: the paper's networks, 1%
     of its steps and epochs, a small corpus), which writes under ``<results_dir>/paper-dry/``.
 
@@ -177,12 +172,21 @@ def reproduce(profile: str = "course", seed: int = 0, results_dir="results", onl
             secs, error = execute(nb, executed, params, timeout=timeout), None
         except Exception as e:  # keep going: one failing notebook must not hide the others
             secs, error = math.nan, _first_line(e)
-        html = to_html(executed, prof_dir / "html" / nb.with_suffix(".html").name) if executed.exists() else None
-        result.notebooks.append(NotebookResult(nb.name, executed, html, secs, error, started))
+        result.notebooks.append(NotebookResult(nb.name, executed, None, secs, error, started))
         print(f"  {nb.name:40s} {secs:7.1f} s  {'ok' if error is None else 'FAILED: ' + error}")
     write_summary(result)
+    from .report import write_report
+    from .site import build_site, page_name
+    try:
+        report = write_report(out, profile)
+    except FileNotFoundError as e:                    # no notebook wrote metrics: nothing to report
+        report = f"(no report: {e})"
+    site = build_site(out, profile) if any(n.executed.exists() for n in result.notebooks) else None
+    for n in result.notebooks:
+        n.html = site.parent / page_name(n.executed) if site is not None and n.executed.exists() else None
     print(f"\nDone. Look at:\n  {result.summary}   times and headline numbers\n"
-          f"  {prof_dir / 'html'}/        the executed notebooks as web pages\n"
+          f"  {report}    every claim with its verdict, and the rerun check\n"
+          f"  {site}   the course site: every executed notebook as a web page\n"
           f"  {prof_dir / 'notebooks'}/   the executed notebooks (open in JupyterLab)\n"
           f"  {prof_dir / 'figures'}/     every figure as PNG\n"
           f"  {prof_dir / 'metrics'}/     metrics with provenance (JSON)")

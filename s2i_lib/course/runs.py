@@ -179,6 +179,16 @@ class Run:
         clean = {k: (float(v) if _is_number(v) else v) for k, v in metrics.items()}
         return write_json(p, {"metrics": clean, "provenance": self.provenance()})
 
+    def write_claims(self, claims) -> Path:
+        """Write a notebook's "paper vs. here" rows (a list of dicts, one per claim) with
+        provenance to ``results/<profile>/metrics/<notebook>.claims.json``: what the
+        reproduction report (:mod:`s2i_lib.course.report`) gathers."""
+        p = self.out_dir / "metrics" / f"{self.notebook}.claims.json"
+        def plain(v):
+            return int(v) if isinstance(v, np.integer) else float(v) if _is_number(v) else v
+        rows = [{k: plain(v) for k, v in row.items()} for row in claims]
+        return write_json(p, {"claims": rows, "provenance": self.provenance()})
+
     def reference(self) -> dict:
         p = repo_root() / "results" / "reference" / f"{self.profile.name}.json"
         if not p.exists():

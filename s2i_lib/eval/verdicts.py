@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["VERDICTS", "VerdictTable", "ClaimVerdict", "claim_verdict", "effect_over_seeds", "effect_over_paired_seeds", "value_over_seeds",
-           "share_over_groups", "PaperRow", "paper_verdict", "reference_of", "reference_check", "paper_table"]
+           "share_over_groups", "PaperRow", "paper_verdict", "reference_of", "reference_check", "paper_table",
+           "matches_reference"]
 
 VERDICTS = ("reproduced", "direction only", "contradicted", "not decided", "not comparable")
 
@@ -303,7 +304,9 @@ def reference_of(run) -> dict:
     return run.reference() if getattr(run, "seed", 0) == 0 else {}
 
 
-def _matches(value, ref: Optional[Mapping]) -> Optional[bool]:
+def matches_reference(value, ref: Optional[Mapping]) -> Optional[bool]:
+    """Whether ``value`` reproduces a reference entry ``{"value", "tol"}``: a number within
+    the tolerance, anything else equal; ``None`` without a reference."""
     if ref is None:
         return None
     rv, tol = ref.get("value"), float(ref.get("tol", 0.0) or 0.0)
@@ -320,7 +323,7 @@ def reference_check(metrics: Mapping, reference: Mapping):
     rows = []
     for k, v in metrics.items():
         ref = reference.get(k)
-        m = _matches(v, ref)
+        m = matches_reference(v, ref)
         rows.append({"metric": k, "this run": v, "reference": None if ref is None else ref.get("value"),
                      "tolerance": None if ref is None else ref.get("tol", 0.0),
                      "matches the course reference": "no reference" if m is None else ("yes" if m else "NO")})
@@ -331,7 +334,7 @@ def reference_check(metrics: Mapping, reference: Mapping):
 def _row_matches(row: PaperRow, metrics: Mapping, reference: Mapping) -> str:
     if not row.keys:
         return "not checked"
-    found = [(k, _matches(metrics[k], reference.get(k))) for k in row.keys if k in metrics]
+    found = [(k, matches_reference(metrics[k], reference.get(k))) for k in row.keys if k in metrics]
     missing = [k for k in row.keys if k not in metrics]
     if missing:
         raise KeyError(f"{row.quantity}: metrics {missing} are not in this run's metrics")
@@ -371,13 +374,18 @@ def paper_table(rows: Sequence[PaperRow], run=None, metrics: Optional[Mapping] =
     ``keys`` of the row in ``metrics`` against ``reference``, by default
     :func:`reference_of` ``run``) and the **verdict vs. paper** with its **reason**
     (:func:`paper_verdict`).  Returns a :class:`VerdictTable` (a ``pandas.DataFrame``)
-    indexed by quantity."""
+    indexed by quantity.  With a ``run``, the rows are also written for the reproduction
+    report (:meth:`s2i_lib.course.runs.Run.write_claims`)."""
     reference = reference_of(run) if reference is None and run is not None else (reference or {})
     metrics = metrics or {}
-    out = []
+    out, claims = [], []
     for row in rows:
         verdict, reason = paper_verdict(row)
         out.append({"quantity": row.quantity, "paper": _paper_text(row), "this run": _ours_text(row),
                     "matches the course reference": _row_matches(row, metrics, reference),
                     "verdict vs. paper": verdict, "reason": reason})
+        claims.append({**out[-1], "source": row.source, "ours": row.ours, "ours_se": row.ours_se, "seeds": row.seeds,
+                       "paper_value": row.paper, "effect": row.effect, "sign": row.sign, "comparable": row.comparable})
+    if run is not None and hasattr(run, "write_claims"):
+        run.write_claims(claims)                       # for the reproduction report
     return VerdictTable(out).set_index("quantity")
