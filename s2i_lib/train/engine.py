@@ -122,6 +122,7 @@ class Engine:
     log: List[dict] = None
     callbacks: Sequence = ()
     means: "_Means" = None        # what the steps since the last log row returned
+    dist: object = None           # a :class:`s2i_lib.train.distributed.Dist` (None: one process)
 
 
 def device_of(model: nn.Module) -> torch.device:
@@ -154,7 +155,7 @@ class _Means:
 def fit(task: Task, *, steps: int, batches: Batches, seed: int = 0, checkpoint: Optional[Path] = None,
         checkpoint_every: Optional[int] = None, log_every: Optional[int] = None, callbacks: Sequence = (),
         description: Optional[Mapping] = None, desc: str = "training", progress: bool = True,
-        stop_after: Optional[int] = None) -> List[dict]:
+        stop_after: Optional[int] = None, distributed=None) -> List[dict]:
     """Train ``task`` for ``steps`` steps and return the log (a list of rows).
 
     - A row is written at the end of every epoch (with ``batches.per_epoch``) or every
@@ -166,13 +167,32 @@ def fit(task: Task, *, steps: int, batches: Batches, seed: int = 0, checkpoint: 
       and when ``stop_after`` ends the call; a later call with the same ``description``
       resumes from it (another description is refused with the file named).
     - ``stop_after`` ends this call after that many steps (how the tests interrupt a run).
+    - ``distributed`` (:func:`s2i_lib.train.distributed.from_env` under ``torchrun``): the
+      task's networks train in DistributedDataParallel, each process on its slice of every
+      batch, the log averaged over the processes, checkpoints written by rank 0
+      (:mod:`s2i_lib.train.distributed`).
     """
+    from . import distributed as dist_mod
+    d = distributed if distributed is not None else dist_mod.Dist()
+    swapped = []
+    if d.active:
+        batches = dist_mod.ShardedBatches(batches, d)
+        swapped = dist_mod.wrap_task(task, d)
+    try:
+        return _fit(task, steps, batches, seed, checkpoint, checkpoint_every, log_every, callbacks, description,
+                    desc, progress and d.is_main, stop_after, d)
+    finally:
+        dist_mod.unwrap_task(task, swapped)
+
+
+def _fit(task, steps, batches, seed, checkpoint, checkpoint_every, log_every, callbacks, description, desc,
+         progress, stop_after, d) -> List[dict]:
     per_epoch = batches.per_epoch
     log_every = log_every or per_epoch or max(1, steps)
     checkpoint_every = checkpoint_every or per_epoch or log_every
     generator = torch.Generator().manual_seed(int(seed))
     eng = Engine(task=task, steps=int(steps), generator=generator, log=[], callbacks=tuple(callbacks),
-                 means=_Means())
+                 means=_Means(), dist=d)
     if checkpoint is not None and Path(checkpoint).exists():
         ckpt.restore(Path(checkpoint), eng, description)
     for cb in eng.callbacks:
@@ -204,7 +224,9 @@ def fit(task: Task, *, steps: int, batches: Batches, seed: int = 0, checkpoint: 
         bar.update(1)
         last = eng.step == steps or (stop_after is not None and done_now >= stop_after)
         if checkpoint is not None and (eng.step % checkpoint_every == 0 or last):
-            ckpt.save(Path(checkpoint), eng, description)
+            if d.is_main:                                # one writer; the others wait for the file
+                ckpt.save(Path(checkpoint), eng, description)
+            d.barrier()
     bar.close()
     task.train(False)
     if eng.step == steps:
@@ -217,6 +239,9 @@ def _write_row(eng: Engine, per_epoch: Optional[int]) -> None:
     row = {"step": eng.step}
     if per_epoch:
         row["epoch"] = math.ceil(eng.step / per_epoch)
+    if eng.dist is not None and eng.dist.active:         # the means over every process's slices
+        from .distributed import all_reduce_sums
+        eng.means.sums, eng.means.n = all_reduce_sums(eng.means.sums, eng.means.n, eng.dist)
     row.update(eng.means.row())
     eng.task.train(False)
     if per_epoch:

@@ -1,0 +1,135 @@
+"""Training on several processes (several GPUs) with ``torchrun`` and PyTorch's
+DistributedDataParallel, through the one engine.
+
+Launch any script that calls :func:`s2i_lib.train.fit` with ``torchrun --nproc_per_node=N
+script.py`` and pass ``distributed=from_env()``; the engine then
+
+- wraps each trainable network of the task in ``DistributedDataParallel`` (its gradients
+  are averaged over the processes after every backward pass; the task's own references,
+  ``self.model`` and the like, point at the wrapper while it trains, and back afterwards);
+- splits every batch: each process draws the *same* global batch from the engine's
+  generator and keeps its own slice (:class:`ShardedBatches`), so N processes of batch
+  B/N take the step one process of batch B would;
+- averages the logged numbers over the processes;
+- writes checkpoints from rank 0 only (the others wait for it), and on resume every process
+  restores the same file.
+
+Without ``torchrun`` (``WORLD_SIZE`` unset or 1) :func:`from_env` returns a single-process
+:class:`Dist` and nothing changes.  CPU processes use the gloo backend, CUDA ones NCCL
+(``tests/test_distributed.py`` runs two gloo processes).  The engine supports tasks whose
+step calls each network once before its backward pass (the supervised, contrastive and
+multimodal trainings); a GAN task, whose discriminator runs twice per backward pass, is
+refused with a clear error rather than trained wrong.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torch.distributed as torch_dist
+import torch.nn as nn
+
+from .engine import Batches
+
+__all__ = ["Dist", "from_env", "ShardedBatches", "wrap_task", "unwrap_task"]
+
+
+@dataclass(frozen=True)
+class Dist:
+    """Where this process stands: ``rank`` of ``world`` processes, ``local_rank`` on its
+    machine (its GPU), and the process group's ``backend`` (``None``: one process)."""
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+    backend: Optional[str] = None
+
+    @property
+    def active(self) -> bool:
+        return self.world > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def barrier(self) -> None:
+        if self.active:
+            torch_dist.barrier()
+
+    def device(self) -> torch.device:
+        """This process's device: its GPU (``cuda:<local_rank>``) if there are GPUs, else the CPU."""
+        return torch.device(f"cuda:{self.local_rank}") if torch.cuda.is_available() else torch.device("cpu")
+
+
+def from_env(backend: Optional[str] = None) -> Dist:
+    """The process group that ``torchrun`` describes in the environment (``RANK``,
+    ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR``, ``MASTER_PORT``), initialised once:
+    NCCL when CUDA is available, else gloo (or ``backend``).  One process without them."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Dist()
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend or ("nccl" if torch.cuda.is_available() else "gloo"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.cuda.is_available():
+        torch.cuda.set_device(local)
+    return Dist(torch_dist.get_rank(), torch_dist.get_world_size(), local, torch_dist.get_backend())
+
+
+class ShardedBatches(Batches):
+    """A batch plan split over the processes: every process draws the same global batch
+    from ``inner`` (the engine's generator is seeded alike everywhere) and keeps slice
+    ``rank`` of ``world`` (``tensor_split``: sizes differ by at most one)."""
+
+    def __init__(self, inner: Batches, dist: Dist):
+        self.inner, self.dist = inner, dist
+        self.per_epoch = inner.per_epoch
+
+    def __call__(self, step: int, generator: torch.Generator) -> torch.Tensor:
+        return self.inner(step, generator).tensor_split(self.dist.world)[self.dist.rank]
+
+
+def _trainable(m: nn.Module) -> bool:
+    return any(p.requires_grad for p in m.parameters())
+
+
+def wrap_task(task, dist: Dist) -> List[Tuple[str, nn.Module, nn.Module]]:
+    """Wrap each trainable network of ``task.modules`` in ``DistributedDataParallel`` and
+    point the task's attributes that held it at the wrapper (``task.modules`` keeps the
+    plain networks: checkpoints and callbacks see them unchanged).  Returns what
+    :func:`unwrap_task` undoes.  A GAN task is refused (see the module docstring)."""
+    from torch.nn.parallel import DistributedDataParallel as DDP
+    from .gan import GANTask
+    from .pix2pix import Pix2PixTask
+    if isinstance(task, (GANTask, Pix2PixTask)):
+        raise NotImplementedError(f"{type(task).__name__} under DistributedDataParallel: its discriminator runs twice "
+                                  "before one backward pass, which DDP's gradient hooks do not allow; train GANs on one "
+                                  "process (one GPU) for now")
+    swapped = []
+    ids = [dist.local_rank] if torch.cuda.is_available() else None
+    for name, m in task.modules.items():
+        if not _trainable(m):
+            continue
+        ddp = DDP(m, device_ids=ids)
+        for attr, value in list(vars(task).items()):
+            if value is m:
+                setattr(task, attr, ddp)
+                swapped.append((attr, m, ddp))
+    return swapped
+
+
+def unwrap_task(task, swapped) -> None:
+    """Point the task's attributes back at the plain networks."""
+    for attr, m, _ in swapped:
+        setattr(task, attr, m)
+
+
+def all_reduce_sums(sums: Dict[str, float], n: int, dist: Dist) -> Tuple[Dict[str, float], int]:
+    """The logged sums and counts added over every process (the same keys everywhere)."""
+    if not dist.active:
+        return sums, n
+    keys = sorted(sums)
+    t = torch.tensor([sums[k] for k in keys] + [float(n)], dtype=torch.float64)
+    torch_dist.all_reduce(t)
+    return dict(zip(keys, t[:-1].tolist())), int(t[-1].item())
