@@ -12,6 +12,7 @@
 - :mod:`.augment`      image augmentation drawn per sample on the images' device
 - :mod:`.store`        the model store (cache keyed by data, recipe and settings)
 - :mod:`.parallel`     several trainings at once, one core each (:func:`in_workers`)
+- :mod:`.distributed`  one training over several processes (GPUs): DistributedDataParallel under torchrun
 """
 from .engine import ENGINE_VERSION, Batches, EpochBatches, RandomBatches, Task, device_of, fit
 from .callbacks import EMA, Callback, Evaluate, LogFiles, SampleGrid, save_grid, write_log
@@ -25,5 +26,6 @@ from .multimodal import MultimodalTask, fit_multimodal
 from .contrastive import ALIGN_LOSSES, AlignTask, SimCLRTask, alignment_loss, fit_alignment, fit_simclr
 from .store import ModelStore, Trained
 from .parallel import default_workers, in_workers, one_thread
+from . import distributed
 from ..losses import fc_l2
 from ..cache import cache_key as config_key
