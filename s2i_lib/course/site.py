@@ -15,7 +15,6 @@ from a CDN; nothing else is loaded from the network.  ``make site`` builds it, a
 from __future__ import annotations
 
 import html
-import json
 import os
 import shutil
 import sys
@@ -83,14 +82,6 @@ def _index_notebook(pages: List[dict], results_dir, profile: str):
     return nbformat.v4.new_notebook(cells=cells)
 
 
-def _wall_seconds(results: Path, stem: str):
-    m = results / "metrics" / f"{stem}.json"
-    if not m.exists():
-        return "-"
-    secs = json.loads(m.read_text()).get("provenance", {}).get("wall_seconds")
-    return "-" if secs is None else f"{secs:.0f}"
-
-
 def build_site(results_dir="results", profile: str = "course", out: Optional[Path] = None) -> Path:
     """Render the executed notebooks of ``results/<profile>/notebooks/`` and an index page
     into ``out`` (default ``results/<profile>/site/``); returns the index page's path.
@@ -105,8 +96,11 @@ def build_site(results_dir="results", profile: str = "course", out: Optional[Pat
     site.mkdir(parents=True, exist_ok=True)
     (site / "_static").mkdir(exist_ok=True)
     shutil.copyfile(mathjax_source(), site / "_static" / MATHJAX_FILE)
+    from .report import run_times
     nbs = [nbformat.read(str(p), as_version=4) for p in executed]
-    pages = [{"href": page_name(p), "title": _title(nb, p.stem), "seconds": _wall_seconds(results, p.stem),
+    times = run_times(results_dir, profile)
+    pages = [{"href": page_name(p), "title": _title(nb, p.stem),
+              "seconds": "-" if times.get(p.stem) is None else f"{times[p.stem]:.0f}",
               "status": "error" if any(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code"
                                        for o in c.get("outputs", [])) else "ok"} for p, nb in zip(executed, nbs)]
     for i, (p, nb) in enumerate(zip(executed, nbs)):

@@ -202,6 +202,40 @@ def stacked_scores(fake_images: torch.Tensor, labels, judge, real: Dict, ks: Seq
     return out
 
 
+def gan2(store, payload: dict, features: torch.Tensor, images: torch.Tensor, size, seed: int, skips: bool = True,
+         device="cpu", progress: bool = True, retrain: bool = False):
+    """The stack's GAN 2 (standardised image features laid out as a square map -> image,
+    a U-Net, or a plain encoder-decoder without ``skips``, against a PatchGAN) on the
+    training rows ``features`` and ``images`` (in [0, 1]), with the sizes of ``size`` (a
+    :class:`~s2i_lib.course.profiles.StackedSize`), through the store as ``gan2_05``."""
+    from .. import train
+    side = images.shape[-1]
+    torch.manual_seed(seed)
+    G = models.UNetGenerator(1, 3, size=side, width=size.gan2_width, skips=skips)
+    D = models.PatchDiscriminator(1, 3, width=size.gan2_width)
+    return train.cached_pix2pix(store, "gan2_05", {**payload, "stage": "GAN 2"}, G.to(device), D.to(device),
+                                models.vector_to_map(features, side), images * 2 - 1, size.pix2pix_config(2, seed),
+                                desc=f"GAN 2 seed {seed}", progress=progress, retrain=retrain)
+
+
+def gan1(store, payload: dict, cond: torch.Tensor, features: torch.Tensor, size, seed: int, multimodal: bool = True,
+         skips: bool = True, d_scale: Optional[float] = None, device="cpu", progress: bool = True,
+         retrain: bool = False):
+    """The stack's GAN 1 (a standardised sound condition -> a standardised image feature,
+    both laid out at ``gan1_size``, linear output) on the training rows, its discriminator's
+    loss scaled by ``d_scale`` (default the profile's), through the store as ``gan1_05``;
+    ``multimodal`` records which condition it reads."""
+    from .. import train
+    torch.manual_seed(seed)
+    G = models.UNetGenerator(1, 1, size=size.gan1_size, width=size.gan1_width, skips=skips, out="linear")
+    D = models.PatchDiscriminator(1, 1, width=size.gan1_width, layers=2)
+    cfg = size.pix2pix_config(1, seed, d_scale=size.d_scale if d_scale is None else d_scale)
+    return train.cached_pix2pix(store, "gan1_05", {**payload, "stage": "GAN 1", "multimodal": multimodal},
+                                G.to(device), D.to(device), models.vector_to_map(cond, size.gan1_size),
+                                models.vector_to_map(features, size.gan1_size), cfg, desc=f"GAN 1 seed {seed}",
+                                progress=progress, retrain=retrain)
+
+
 @dataclass
 class Notebook05Stack:
     """What :func:`notebook05_stack` returns: ``stacks`` (seed -> :class:`StackedGANs`), the
@@ -259,18 +293,7 @@ def notebook05_stack(profile: str = "course", seeds: Sequence[int] = (0,), data_
         with torch.no_grad():
             v = mm(sound=zs)["pre"]
         v_norm = Standardizer.fit(v, tr)
-        torch.manual_seed(seed)
-        g2 = models.UNetGenerator(1, 3, size=size, width=ss.gan2_width, skips=True)
-        d2 = models.PatchDiscriminator(1, 3, width=ss.gan2_width)
-        gan2 = train.cached_pix2pix(store, "gan2_05", {**gan_payload, "stage": "GAN 2"}, g2.to(dev), d2.to(dev),
-                                    models.vector_to_map(zi[tr], size), images[tr] * 2 - 1, ss.pix2pix_config(2, seed),
-                                    progress=False, retrain=retrain)
-        torch.manual_seed(seed)
-        g1 = models.UNetGenerator(1, 1, size=ss.gan1_size, width=ss.gan1_width, skips=True, out="linear")
-        d1 = models.PatchDiscriminator(1, 1, width=ss.gan1_width, layers=2)
-        gan1 = train.cached_pix2pix(store, "gan1_05", {**gan_payload, "stage": "GAN 1", "multimodal": True},
-                                    g1.to(dev), d1.to(dev), models.vector_to_map(v_norm(v)[tr], ss.gan1_size),
-                                    models.vector_to_map(zi[tr], ss.gan1_size), ss.pix2pix_config(1, seed, d_scale=ss.d_scale),
-                                    progress=False, retrain=retrain)
-        stacks[seed] = StackedGANs(mm, gan1.model, gan2.model, snd_norm, v_norm, zi.shape[1])
+        g2 = gan2(store, gan_payload, zi[tr], images[tr], ss, seed, device=dev, progress=False, retrain=retrain)
+        g1 = gan1(store, gan_payload, v_norm(v)[tr], zi[tr], ss, seed, device=dev, progress=False, retrain=retrain)
+        stacks[seed] = StackedGANs(mm, g1.model, g2.model, snd_norm, v_norm, zi.shape[1])
     return Notebook05Stack(stacks, pairs, arr, split, f_snd)
