@@ -236,7 +236,7 @@ def test_diff_augment_is_what_the_discriminator_sees(tmp_path):
     D.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach().clone()))
     task = GANTask(G, D, data, GANConfig(loss="hinge", steps=1, batch_size=8, diff_augment="cutout", seed=0))
     x = data.images[:8]
-    task.judge(x, data.cond[:8])
+    task._judge(D, x, data.cond[:8])
     assert len(seen) == 1 and not torch.equal(seen[0], x)
     assert ((seen[0] == 0).all(dim=1).flatten(1).sum(1) >= 16).all()
 

@@ -288,7 +288,7 @@ def test_the_audio_encoder_has_every_profile_s_shapes(profile):
         assert enc(torch.rand(2, 3, 32, 32))["features"].shape == (2, size.simclr_feature_dim)
 
 
-ICGAN_STEPS, AUDIO_EPOCHS = 600, 15
+ICGAN_STEPS, AUDIO_EPOCHS = 600, 40
 
 
 def test_the_stored_parts_reload_and_the_generator_learns_from_neighbours(tmp_path):
@@ -303,7 +303,10 @@ def test_the_stored_parts_reload_and_the_generator_learns_from_neighbours(tmp_pa
     size = dataclasses.replace(p.sound2scene, icgan_steps=ICGAN_STEPS, audio_epochs=AUDIO_EPOCHS)
     store = train.ModelStore(tmp_path)
     n, C = 192, 4
-    proto = torch.tensor([[0.9, 0.1, 0.1], [0.1, 0.9, 0.1], [0.1, 0.1, 0.9], [0.9, 0.9, 0.1]])
+    # four colours far apart (red, green, blue, white); with 40 epochs the alignment is exact for
+    # torch seeds 0-3 and the generator's colour is right in 75% of test sounds for each of them
+    # (with yellow for white and 15 epochs, seed 0 drew 50% right and seed 1 aligned only 81%)
+    proto = torch.tensor([[0.9, 0.1, 0.1], [0.1, 0.9, 0.1], [0.1, 0.1, 0.9], [0.9, 0.9, 0.9]])
     y = torch.arange(n) % C
     images = (proto[y][:, :, None, None] + 0.05 * torch.randn(n, 3, 16, 16)).clamp(0, 1)
     sounds = (torch.nn.functional.one_hot(y, C).float() @ torch.randn(C, 32 * 44)).view(n, 32, 44) \

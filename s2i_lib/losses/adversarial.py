@@ -51,10 +51,13 @@ def g_loss(kind: str, s_fake: torch.Tensor) -> torch.Tensor:
 
 
 def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, c: Optional[torch.Tensor] = None,
-                     generator: Optional[torch.Generator] = None) -> torch.Tensor:
+                     generator: Optional[torch.Generator] = None, eps: Optional[torch.Tensor] = None) -> torch.Tensor:
     """WGAN-GP (Gulrajani et al. 2017): ``E[(||grad_x D(x_hat, c)||_2 - 1)^2]`` at random
-    points ``x_hat`` on the lines between real and fake samples."""
-    eps = torch.rand(real.shape[0], 1, 1, 1, generator=generator).to(real.device)
+    points ``x_hat`` on the lines between real and fake samples, ``x_hat = eps * real +
+    (1 - eps) * fake`` with ``eps`` (N, 1, 1, 1) drawn uniformly from ``generator`` unless given."""
+    if eps is None:
+        eps = torch.rand(real.shape[0], 1, 1, 1, generator=generator)
+    eps = eps.to(real.device)
     x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     out = D(x_hat, c)["adv"]
     grad, = torch.autograd.grad(out.sum(), x_hat, create_graph=True)

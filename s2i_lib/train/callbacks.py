@@ -80,6 +80,12 @@ class EMA(Callback):
         self.shadow.load_state_dict(state["shadow"])
 
 
+def _writes(engine) -> bool:
+    """Whether this process writes files: the only one, or rank 0 of several (DDP)."""
+    d = getattr(engine, "dist", None)
+    return d is None or d.is_main
+
+
 def _due(step: int, every: int, total: int) -> bool:
     return bool(every) and (step % every == 0 or step == total)
 
@@ -140,7 +146,7 @@ class SampleGrid(Callback):
         self.make, self.folder, self.every, self.nrow = make, Path(folder), int(every), nrow
 
     def on_step(self, engine) -> None:
-        if _due(engine.step, self.every, engine.steps):
+        if _due(engine.step, self.every, engine.steps) and _writes(engine):
             with torch.no_grad():
                 save_grid(self.make(engine), self.folder / f"step_{engine.step:06d}.png", nrow=self.nrow)
 
@@ -152,7 +158,8 @@ class LogFiles(Callback):
         self.folder = Path(folder)
 
     def on_log(self, engine, row: dict):
-        write_log(self.folder, engine.log + [row])
+        if _writes(engine):
+            write_log(self.folder, engine.log + [row])
         return None
 
 

@@ -15,11 +15,23 @@ script.py`` and pass ``distributed=from_env()``; the engine then
   restores the same file.
 
 Without ``torchrun`` (``WORLD_SIZE`` unset or 1) :func:`from_env` returns a single-process
-:class:`Dist` and nothing changes.  CPU processes use the gloo backend, CUDA ones NCCL
-(``tests/test_distributed.py`` runs two gloo processes).  The engine supports tasks whose
-step calls each network once before its backward pass (the supervised, contrastive and
-multimodal trainings); a GAN task, whose discriminator runs twice per backward pass, is
-refused with a clear error rather than trained wrong.
+:class:`Dist` and nothing changes; :func:`~s2i_lib.train.fit` calls it by default, so every
+training of the library (and :meth:`~s2i_lib.train.ModelStore.load_or_train`, which stores
+from rank 0) runs distributed under ``torchrun`` without being told.  CPU processes use the
+gloo backend, CUDA ones NCCL (``tests/test_distributed.py`` runs two gloo processes).
+
+GAN tasks (:class:`~s2i_lib.train.GANTask`, :class:`~s2i_lib.train.Pix2PixTask`) call D
+several times before one backward pass (real, generated and wrong pairs, the gradient
+penalty) and G's step goes through D.  That is fine for DDP as long as each backward pass
+belongs to one wrapper: D's step runs through D's wrapper with G plain (it only draws), G's
+step through G's wrapper with D plain and frozen.  A GAN task draws its own batch, noise,
+wrong partners and penalty weights for the *global* batch from the engine's generator and
+keeps its slice, so two processes of B/2 take one process's step of B exactly when the
+networks have no batch norm.  With batch norm each process normalises by the statistics
+of its own B/N images (DDP's default; ``SyncBatchNorm`` would pool them, but it runs only
+on GPUs), and the engine broadcasts rank 0's running statistics after every step
+(:func:`broadcast_buffers`), so evaluations, samples and checkpoints agree on every process.  DiffAugment
+draws from torch's global generator, per process.
 """
 from __future__ import annotations
 
@@ -33,7 +45,7 @@ import torch.nn as nn
 
 from .engine import Batches
 
-__all__ = ["Dist", "from_env", "ShardedBatches", "wrap_task", "unwrap_task"]
+__all__ = ["Dist", "from_env", "ShardedBatches", "wrap_task", "unwrap_task", "broadcast_buffers", "all_reduce_sums"]
 
 
 @dataclass(frozen=True)
@@ -98,25 +110,41 @@ def wrap_task(task, dist: Dist) -> List[Tuple[str, nn.Module, nn.Module]]:
     """Wrap each trainable network of ``task.modules`` in ``DistributedDataParallel`` and
     point the task's attributes that held it at the wrapper (``task.modules`` keeps the
     plain networks: checkpoints and callbacks see them unchanged).  Returns what
-    :func:`unwrap_task` undoes.  A GAN task is refused (see the module docstring)."""
+    :func:`unwrap_task` undoes.  ``task.ddp_options`` (by network name) passes keyword
+    arguments to ``DistributedDataParallel``, such as ``find_unused_parameters=True`` for a
+    network with a head that this training never uses.  A GAN task's batch must split evenly over the processes
+    (otherwise the mean of the processes' losses is not the loss of the whole batch)."""
     from torch.nn.parallel import DistributedDataParallel as DDP
-    from .gan import GANTask
-    from .pix2pix import Pix2PixTask
-    if isinstance(task, (GANTask, Pix2PixTask)):
-        raise NotImplementedError(f"{type(task).__name__} under DistributedDataParallel: its discriminator runs twice "
-                                  "before one backward pass, which DDP's gradient hooks do not allow; train GANs on one "
-                                  "process (one GPU) for now")
+    cfg = getattr(task, "cfg", None)
+    batch = getattr(cfg, "batch_size", None)
+    if isinstance(batch, int) and batch % dist.world:
+        raise ValueError(f"{type(task).__name__}: batch size {batch} does not split evenly over {dist.world} "
+                         f"processes; use a multiple of {dist.world}")
     swapped = []
     ids = [dist.local_rank] if torch.cuda.is_available() else None
     for name, m in task.modules.items():
         if not _trainable(m):
             continue
-        ddp = DDP(m, device_ids=ids)
+        # buffers (batch-norm statistics) are broadcast by the engine after each step, not by
+        # DDP before each forward: a GAN step runs D several times before one backward pass,
+        # and an in-place broadcast in between would change a tensor its backward needs
+        ddp = DDP(m, device_ids=ids, broadcast_buffers=False, **getattr(task, "ddp_options", {}).get(name, {}))
         for attr, value in list(vars(task).items()):
             if value is m:
                 setattr(task, attr, ddp)
                 swapped.append((attr, m, ddp))
     return swapped
+
+
+def broadcast_buffers(modules, dist: Dist) -> None:
+    """Every buffer of ``modules`` (batch-norm running statistics, spectral norm's vectors)
+    set to rank 0's values on every process; nothing on one process."""
+    if not dist.active:
+        return
+    with torch.no_grad():
+        for m in modules:
+            for b in m.buffers():
+                torch_dist.broadcast(b, src=0)
 
 
 def unwrap_task(task, swapped) -> None:

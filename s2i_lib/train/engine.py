@@ -43,6 +43,7 @@ class Batches:
     """Which items step ``k`` trains on.  ``per_epoch`` is the number of steps in one pass
     over the data (``None`` when batches are not organised in epochs)."""
     per_epoch: Optional[int] = None
+    drawn_by_task = False         # True: the task draws its own batches (and splits them under DDP)
 
     def __call__(self, step: int, generator: torch.Generator) -> torch.Tensor:
         raise NotImplementedError
@@ -167,16 +168,19 @@ def fit(task: Task, *, steps: int, batches: Batches, seed: int = 0, checkpoint: 
       and when ``stop_after`` ends the call; a later call with the same ``description``
       resumes from it (another description is refused with the file named).
     - ``stop_after`` ends this call after that many steps (how the tests interrupt a run).
-    - ``distributed`` (:func:`s2i_lib.train.distributed.from_env` under ``torchrun``): the
-      task's networks train in DistributedDataParallel, each process on its slice of every
-      batch, the log averaged over the processes, checkpoints written by rank 0
+    - ``distributed``: a :class:`s2i_lib.train.distributed.Dist`; by default the one
+      ``torchrun`` describes in the environment (:func:`~s2i_lib.train.distributed.from_env`;
+      one process without it).  With several processes the task's networks train in
+      DistributedDataParallel, each process on its slice of every batch, the log averaged
+      over the processes, checkpoints and log files written by rank 0
       (:mod:`s2i_lib.train.distributed`).
     """
     from . import distributed as dist_mod
-    d = distributed if distributed is not None else dist_mod.Dist()
+    d = distributed if distributed is not None else dist_mod.from_env()
     swapped = []
     if d.active:
-        batches = dist_mod.ShardedBatches(batches, d)
+        if not getattr(batches, "drawn_by_task", False):
+            batches = dist_mod.ShardedBatches(batches, d)
         swapped = dist_mod.wrap_task(task, d)
     try:
         return _fit(task, steps, batches, seed, checkpoint, checkpoint_every, log_every, callbacks, description,
@@ -205,6 +209,9 @@ def _fit(task, steps, batches, seed, checkpoint, checkpoint_every, log_every, ca
             break
         idx = batches(eng.step, generator)
         values = task.step(idx, eng)
+        if d.active:                                     # rank 0's batch-norm statistics everywhere
+            from .distributed import broadcast_buffers
+            broadcast_buffers(task.modules.values(), d)
         eng.means.add(values, len(idx))
         eng.step += 1
         done_now += 1

@@ -157,8 +157,6 @@ class GANTask(Task):
         if cfg.channels_last:
             G.to(memory_format=torch.channels_last)
             D.to(memory_format=torch.channels_last)
-        # what D judges: with DiffAugment, an augmented copy of every image it is shown
-        self.judge = D if not cfg.diff_augment else (lambda x, c: D(augment.diff_augment(x, cfg.diff_augment), c))
         self.device = next(G.parameters()).device
         groups = data.groups if data.groups is not None else np.arange(len(data))
         self.wrong = losses.WrongPairSampler(data.labels.cpu().numpy(), groups, cfg.wrong, seed=cfg.seed)
@@ -166,20 +164,41 @@ class GANTask(Task):
         opt_g, opt_d = _optimizer(G.parameters(), cfg.lr_g, cfg), _optimizer(D.parameters(), cfg.lr_d, cfg)
         self.modules = {"G": G, "D": D}
         self.optimizers = {"G": opt_g, "D": opt_d}
+        if getattr(D, "aux", None) is not None and cfg.aux_weight == 0:      # a class head this run leaves alone
+            self.ddp_options = {"D": {"find_unused_parameters": True}}
         factor = (lambda s: 1.0) if cfg.lr_schedule == "constant" else (lambda s: max(0.0, 1 - s / cfg.steps))
         self.schedulers = {k: torch.optim.lr_scheduler.LambdaLR(o, factor) for k, o in self.optimizers.items()}
 
+    def _judge(self, D, x: torch.Tensor, c: torch.Tensor):
+        """D's output for images ``x`` under conditions ``c``; with DiffAugment, for an
+        augmented copy of them (D never sees an image unaugmented)."""
+        if self.cfg.diff_augment:
+            x = augment.diff_augment(x, self.cfg.diff_augment)
+        return D(x, c)
+
+    @staticmethod
+    def _mine(t, engine):
+        """This process's slice of a global batch (all of it on one process)."""
+        d = engine.dist
+        return t if d is None or not d.active else t.tensor_split(d.world)[d.rank]
+
     def _batch(self, engine):
+        """The iteration's global batch (drawn alike on every process) and this process's
+        share of it: ``(global idx, x, c, y)``."""
         idx = self.batches(engine.step, engine.generator)
         d = self.data
+        src = idx
         if d.partners is not None:           # IC-GAN: a real image from the instance's neighbourhood
             r = torch.randint(d.partners.shape[1], (len(idx),), generator=engine.generator)
-            x = d.images[d.partners[idx, r]].to(self.device)
-        else:
-            x = d.images[idx].to(self.device)
+            src = d.partners[idx, r]
+        mine = self._mine(idx, engine)
+        x = d.images[self._mine(src, engine)].to(self.device)
         if self.cfg.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        return idx, x, d.cond[idx].to(self.device), d.labels[idx].to(self.device)
+        return idx, x, d.cond[mine].to(self.device), d.labels[mine].to(self.device)
+
+    def _noise(self, n: int, engine) -> torch.Tensor:
+        return self._mine(self.modules["G"].noise(n, generator=engine.generator), engine).to(self.device)
 
     def _optimise(self, name: str, loss: torch.Tensor) -> None:
         opt = self.optimizers[name]
@@ -188,41 +207,51 @@ class GANTask(Task):
         opt.step()
 
     def d_step(self, engine) -> Dict[str, torch.Tensor]:
-        cfg, G, D = self.cfg, self.G, self.judge
+        # ``self.D`` is D itself or, under DistributedDataParallel, its wrapper (whose backward
+        # averages D's gradients over the processes); G only draws here, so it runs plain
+        cfg, G, D = self.cfg, self.modules["G"], self.D
         idx, x, c, y = self._batch(engine)
-        z = G.noise(len(idx), generator=engine.generator).to(self.device)
+        z = self._noise(len(idx), engine)
         with torch.no_grad():
             fake = G(z, c)
-        o_r, o_f = D(x, c), D(fake, c)
+        o_r, o_f = self._judge(D, x, c), self._judge(D, fake, c)
         w_idx = self.wrong.sample(idx.numpy())
-        s_w = D(x, self.data.cond[torch.from_numpy(w_idx)].to(self.device))["adv"] if w_idx is not None else None
+        s_w = None
+        if w_idx is not None:
+            s_w = self._judge(D, x, self.data.cond[self._mine(torch.from_numpy(w_idx), engine)].to(self.device))["adv"]
         loss = losses.gan_cls_d_loss(cfg.loss, o_r["adv"], o_f["adv"], s_w, cfg.wrong_weight, cfg.fake_weight)
         out = {"score_real": o_r["adv"].mean(), "score_fake": o_f["adv"].mean()}
         if cfg.loss == "wgan-gp":
-            gp = losses.gradient_penalty(D, x, fake, c, generator=engine.generator)
+            eps = self._mine(torch.rand(len(idx), 1, 1, 1, generator=engine.generator), engine)
+            gp = losses.gradient_penalty(lambda xx, cc: self._judge(D, xx, cc), x, fake, c, eps=eps)
             loss = loss + cfg.gp_weight * gp
             out["gradient_penalty"] = gp
         if cfg.aux_weight > 0:
             loss = loss + cfg.aux_weight * losses.aux_classifier_loss(o_r["cls"], y)
         self._optimise("D", loss)
         if cfg.loss == "wgan":
-            losses.clip_weights(self.D, cfg.clip)
+            losses.clip_weights(self.modules["D"], cfg.clip)
         out["loss_d"] = loss
         if s_w is not None:
             out["score_wrong"] = s_w.mean()
         return out
 
     def g_step(self, engine) -> torch.Tensor:
-        cfg, G, D = self.cfg, self.G, self.judge
+        # G runs through ``self.G`` (its wrapper under DDP); D plain and frozen: G's step needs
+        # gradients through D, not of D's weights (and none for DDP to average)
+        cfg, G, D = self.cfg, self.G, self.modules["D"]
         idx, _x, c, y = self._batch(engine)
-        z = G.noise(len(idx), generator=engine.generator).to(self.device)
-        with frozen(self.D):             # G's step needs gradients through D, not of D's weights
-            o_g = D(G(z, c), c)
+        z = self._noise(len(idx), engine)
+        with frozen(D):
+            o_g = self._judge(D, G(z, c), c)
             loss = losses.g_loss(cfg.loss, o_g["adv"])
             if cfg.aux_weight > 0:
                 loss = loss + cfg.aux_weight * losses.aux_classifier_loss(o_g["cls"], y)
             self._optimise("G", loss)
         if self.ema is not None:
+            if engine.dist is not None and engine.dist.active:   # the average takes rank 0's statistics
+                from .distributed import broadcast_buffers
+                broadcast_buffers([self.modules["G"]], engine.dist)
             self.ema.update()
         return loss
 
@@ -271,8 +300,10 @@ def at_noise_scale(cond: torch.Tensor, rms: float = 1.0) -> torch.Tensor:
 
 
 class _OneItem:
-    """The engine's batch plan for GAN iterations: the task draws its own batches."""
+    """The engine's batch plan for GAN iterations: the task draws its own batches (and,
+    under DDP, splits them itself: :meth:`GANTask._mine`)."""
     per_epoch = None
+    drawn_by_task = True
 
     def __call__(self, step, generator):
         return torch.zeros(1, dtype=torch.long)
@@ -384,6 +415,7 @@ def cached_gan(store, name: str, payload: dict, G: nn.Module, D: nn.Module, data
     checkpoint.
     """
     import shutil
+    from .distributed import from_env
     full = {**payload, "gan_config": asdict(cfg), "G": G.config, "D": D.config}
 
     def train(work: Path):
@@ -391,10 +423,11 @@ def cached_gan(store, name: str, payload: dict, G: nn.Module, D: nn.Module, data
         run = train_gan(G, D, data, cfg, out_dir=work, evaluate=evaluate, sample_cond=sample_cond,
                         progress=progress, desc=desc)
         dest = work.parent / "samples"
-        if dest.exists():
-            shutil.rmtree(dest)
-        if (work / "samples").exists():
-            shutil.copytree(work / "samples", dest)
+        if from_env().is_main:           # under torchrun, rank 0 wrote the samples and keeps them
+            if dest.exists():
+                shutil.rmtree(dest)
+            if (work / "samples").exists():
+                shutil.copytree(work / "samples", dest)
         metrics = {**(run.log[-1] if run.log else {}), "train_seconds": time.time() - t0}
         if run.best_step is not None:
             metrics["best_step"] = run.best_step

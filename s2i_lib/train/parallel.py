@@ -84,13 +84,20 @@ def _worker_init() -> None:
     sys.stdout = sys.stderr = devnull           # the notebook's output streams stay the parent's
 
 
+def _serial_only() -> bool:
+    """Forked workers are for CPU trainings on one process: a CUDA context does not survive a
+    fork, and under ``torchrun`` every training already spans the processes (DDP)."""
+    return torch.cuda.is_available() or int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
 def in_workers(jobs: Sequence[Callable[[], Any]], workers: Optional[int] = None, desc: str = "trainings") -> List[Any]:
     """Train ``jobs`` (functions of no arguments that train through the model store) in
     ``workers`` forked processes of one thread each (default :func:`default_workers`), then
     return ``[job() for job in jobs]`` called here, which loads what the workers stored.
 
-    With one worker, or one job, or where ``fork`` is not available, the jobs run here one
-    after the other, also on one thread.  Two jobs must not train the same store entry.
+    With one worker, or one job, or where ``fork`` is not available, or on a GPU, or under
+    ``torchrun``, the jobs run here one after the other (on one thread when on the CPU).
+    Two jobs must not train the same store entry.
     """
     from ..course.progress import tqdm
 
@@ -99,7 +106,7 @@ def in_workers(jobs: Sequence[Callable[[], Any]], workers: Optional[int] = None,
     if n < 1:
         raise ValueError(f"workers must be at least 1, got {n}")
     failures = {}
-    if n > 1 and len(jobs) > 1 and "fork" in mp.get_all_start_methods():
+    if n > 1 and len(jobs) > 1 and "fork" in mp.get_all_start_methods() and not _serial_only():
         global _JOBS
         _JOBS = jobs
         try:

@@ -76,8 +76,9 @@ class Pix2PixTask(Task):
         s_real, s_fake = self.D(c, y)["adv"], self.D(c, fake.detach())["adv"]
         loss_d = cfg.d_scale * 0.5 * (F.softplus(-s_real).mean() + F.softplus(s_fake).mean())
         self._optimise("D", loss_d)
-        with frozen(self.D):
-            adv = F.softplus(-self.D(c, fake)["adv"]).mean()
+        D0 = self.modules["D"]               # D itself (self.D is its DDP wrapper under torchrun)
+        with frozen(D0):
+            adv = F.softplus(-D0(c, fake)["adv"]).mean()
             l1 = (fake - y).abs().mean()
             self._optimise("G", adv + cfg.l1_weight * l1)
         return {"loss_d": loss_d.detach(), "loss_g_adv": adv.detach(), "l1": l1.detach(),

@@ -79,20 +79,26 @@ class ModelStore:
                       train: Callable[[Path], tuple], retrain: bool = False) -> Trained:
         """The stored model for ``payload``, or ``train(workdir)`` -> ``(model, metrics,
         history)`` whose result is stored.  ``workdir`` holds the run's checkpoints, so
-        an interrupted training resumes on the next call; it is removed once saved."""
+        an interrupted training resumes on the next call; it is removed once saved.  Under
+        ``torchrun`` every process trains (the engine runs DDP) and rank 0 alone writes."""
         if not retrain:
             hit = self.load(name, payload)
             if hit is not None:
                 return hit
+        from .distributed import from_env
+        d = from_env()                  # under torchrun every process trains, rank 0 stores
         p = self.path(name, payload)
         work = p / "checkpoints"
-        if retrain and work.exists():
+        if retrain and work.exists() and d.is_main:
             shutil.rmtree(work)
+        d.barrier()
         work.mkdir(parents=True, exist_ok=True)
         model, metrics, history = train(work)
-        out = self.save(name, payload, model, metrics, history)
-        shutil.rmtree(work, ignore_errors=True)
-        return out
+        if d.is_main:
+            out = self.save(name, payload, model, metrics, history)
+            shutil.rmtree(work, ignore_errors=True)
+        d.barrier()
+        return out if d.is_main else Trained(model, dict(payload), dict(metrics), p, False, list(history))
 
     def entries(self, name: Optional[str] = None) -> list:
         """Every stored (name, key, payload): what the store holds."""
