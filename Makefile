@@ -28,6 +28,7 @@ endif
 help:
 	@echo "make reproduce [PROFILE=course|smoke|paper]  -- set up, then execute every notebook into results/<PROFILE>/"
 	@echo "make reproduce PROFILE=paper DRY_RUN=1       -- the paper's networks with 1% of its steps, into results/paper-dry/"
+	@echo "make reproduce PROFILE=paper PRECISION=bf16  -- every training in bfloat16 mixed precision (default fp32)"
 	@echo "make test                                    -- set up, then unit tests + every notebook (smoke) + nbval"
 	@echo "make lab                                     -- JupyterLab on notebooks/"
 	@echo "make student                                 -- student (no solutions) and instructor versions under results/"
@@ -63,7 +64,7 @@ setup: $(STAMP)
 # DRY_RUN=1: the profile's networks at their real size, 1% of its steps and epochs, a small
 # corpus, into results/<PROFILE>-dry/ (s2i_lib/course/dryrun.py)
 reproduce: setup
-	$(PY) -m s2i_lib.cli reproduce --profile $(PROFILE) --seed $(SEED) --data-dir $(DATA_DIR)$(if $(filter 1 yes true,$(DRY_RUN)), --dry-run)
+	$(PY) -m s2i_lib.cli reproduce --profile $(PROFILE) --seed $(SEED) --data-dir $(DATA_DIR)$(if $(filter 1 yes true,$(DRY_RUN)), --dry-run)$(if $(PRECISION), --precision $(PRECISION))
 
 test: setup browser
 	$(PY) -m pytest tests

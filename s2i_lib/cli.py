@@ -10,6 +10,7 @@ arguments or settings.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -84,6 +85,8 @@ def parser() -> argparse.ArgumentParser:
                    help="data folder, passed to every notebook as DATA_DIR (default data; relative to the repository)")
     r.add_argument("--only", nargs="*", help="notebook name prefixes, e.g. 01 02")
     r.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell (default: no limit)")
+    r.add_argument("--precision", choices=["fp32", "bf16"], default=None,
+                   help="fp32 (default) or bf16 mixed precision for every training (sets S2I_PRECISION)")
     r.add_argument("--dry-run", action="store_true",
                    help="the profile's networks at their real size with 1%% of its steps and epochs and a small "
                         "corpus, into results/<profile>-dry/ (s2i_lib.course.dryrun)")
@@ -130,6 +133,8 @@ def main(argv=None) -> int:
         from .course.dryrun import dry_name
         from .course.execution import ReproduceError, reproduce
         profile = dry_name(args.profile) if args.dry_run else args.profile
+        if args.precision:                               # the kernels inherit it; the engine reads it
+            os.environ["S2I_PRECISION"] = args.precision
         try:
             reproduce(profile, args.seed, args.results, args.only, data_dir=args.data_dir, timeout=args.timeout)
         except ReproduceError as e:

@@ -136,3 +136,29 @@ def test_a_gan_batch_that_does_not_split_evenly_is_refused():
     task = GANTask(ddp_gan.TinyG(), ddp_gan.TinyD(), ddp_gan.data(), GANConfig(batch_size=7))
     with pytest.raises(ValueError, match="batch size 7 does not split evenly over 2 processes"):
         distributed.wrap_task(task, distributed.Dist(rank=0, world=2))
+
+
+def test_reproduce_under_torchrun_trains_each_notebook_s_models_over_both_processes(tmp_path):
+    """``torchrun --nproc_per_node=2`` of ``reproduce`` (as ``torchrun ... -m s2i_lib.cli
+    reproduce`` runs the course on two GPUs): both processes execute the notebook, its GAN
+    trains once over both (the same weights on each, one store entry written by rank 0),
+    rank 0's results are the run's and rank 1's go under ``.ranks/rank1``; a second run
+    reloads the stored model on both processes."""
+    results, data = tmp_path / "results", tmp_path / "data"
+
+    def launch():
+        r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                            str(HELPERS / "ddp_reproduce.py"), str(results), str(data)],
+                           capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        assert r.returncode == 0, f"torchrun reproduce failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+        return [json.loads(p.read_text()) for p in (results / "smoke" / "rank.json",
+                                                    results / ".ranks" / "rank1" / "smoke" / "rank.json")]
+
+    first = launch()
+    assert [(r["rank"], r["world"], r["loaded"]) for r in first] == [(0, 2, False), (1, 2, False)]
+    assert first[0]["weights"] == first[1]["weights"]
+    assert len(list((data / "models" / "nb_gan").glob("*/model.pt"))) == 1
+    assert (results / "smoke" / "notebooks" / "01_ddp_gan.ipynb").exists()
+    assert (results / "smoke" / "SUMMARY.md").exists() and not (results / ".ranks" / "rank1" / "smoke" / "site").exists()
+    again = launch()
+    assert [r["loaded"] for r in again] == [True, True] and again[0]["weights"] == first[0]["weights"]

@@ -3,6 +3,7 @@ the supervised tasks, augmentation and the model store."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -278,3 +279,53 @@ def test_store_key_changes_with_the_engine_version(tmp_path, monkeypatch):
     before = s.path("m", {"a": 1})
     monkeypatch.setattr(store_mod, "ENGINE_VERSION", "test")
     assert s.path("m", {"a": 1}) != before
+
+
+# ----------------------------------------------------------------------------- mixed precision
+def test_bf16_mixed_precision_is_an_option_off_by_default(tmp_path, monkeypatch):
+    """``S2I_PRECISION=bf16`` (or ``precision="bf16"``) runs each step under bfloat16
+    autocast: the convolutions compute in bfloat16, the weights stay float32, the GAN still
+    trains; fp32 is the default, its store keys are unchanged, and a bf16 model has its own
+    key and checkpoint description."""
+    from s2i_lib import models
+    from s2i_lib.train import GANConfig, GANData, ModelStore, precision, train_gan
+    from s2i_lib.train.engine import ENGINE_VERSION
+    from s2i_lib import cache
+
+    monkeypatch.delenv("S2I_PRECISION", raising=False)
+    assert precision() == "fp32"
+    store = ModelStore(tmp_path / "store")
+    fp32_key = store.path("gan", {"a": 1})
+    assert fp32_key.name == cache.cache_key({"name": "gan", "payload": {"a": 1}, "engine_version": ENGINE_VERSION})
+
+    g = torch.Generator().manual_seed(0)
+    data = GANData(torch.rand(16, 3, 16, 16, generator=g) * 2 - 1, torch.randn(16, 8, generator=g), torch.arange(16) % 2)
+
+    def run(prec):
+        torch.manual_seed(0)
+        G = models.CondGenerator(8, z_dim=8, proj_dim=8, out_shape=(16, 16), width=8)
+        D = models.CondDiscriminator(8, in_shape=(16, 16), width=8, cond="projection", sn=True, norm="none")
+        dtypes = []
+        D.features[0].register_forward_hook(lambda m, i, o: dtypes.append(o.dtype))
+        monkeypatch.setenv("S2I_PRECISION", prec)
+        r = train_gan(G, D, data, GANConfig(loss="hinge", steps=4, batch_size=8, log_every=1, sample_every=0),
+                      out_dir=tmp_path / prec, progress=False)
+        return r, set(dtypes), ModelStore(tmp_path / "store").path("gan", {"a": 1})
+
+    full, dt32, key32 = run("fp32")
+    half, dt16, key16 = run("bf16")
+    assert dt32 == {torch.float32} and dt16 == {torch.bfloat16}
+    assert all(p.dtype == torch.float32 for p in half.G.parameters())
+    assert all(math.isfinite(r["loss_d"]) and math.isfinite(r["loss_g"]) for r in half.log)
+    assert [r["loss_d"] for r in half.log] != [r["loss_d"] for r in full.log]      # it did compute otherwise
+    assert key32 == fp32_key and key16 != fp32_key
+    # the bf16 run's checkpoint is refused by an fp32 run of the same config (and named)
+    monkeypatch.setenv("S2I_PRECISION", "fp32")
+    G = models.CondGenerator(8, z_dim=8, proj_dim=8, out_shape=(16, 16), width=8)
+    D = models.CondDiscriminator(8, in_shape=(16, 16), width=8, cond="projection", sn=True, norm="none")
+    with pytest.raises(Exception, match="checkpoint"):
+        train_gan(G, D, data, GANConfig(loss="hinge", steps=4, batch_size=8, log_every=1, sample_every=0),
+                  out_dir=tmp_path / "bf16", progress=False)
+    monkeypatch.setenv("S2I_PRECISION", "fp16")
+    with pytest.raises(ValueError, match="must be one of"):
+        precision()

@@ -55,7 +55,59 @@ def _environment(values: Dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def execute(notebook: Path, out: Path, parameters: Dict, timeout: Optional[int] = None) -> float:
+@dataclass(frozen=True)
+class Launch:
+    """Where this ``reproduce`` stands under ``torchrun`` (``RANK`` of ``WORLD_SIZE``; one
+    process without it).
+
+    Several processes (one per GPU) each execute every notebook, the same cells in the same
+    order, so each training of a notebook runs in DistributedDataParallel over all of them
+    (the engine reads the process group from the environment the kernel inherits; see
+    :mod:`s2i_lib.train.distributed`).  Rank 0's notebooks, figures, metrics, report and site
+    are the run's; rank k writes its copies under ``<results>/.ranks/rank<k>/`` (kept for
+    inspection, never read).  The data folder and its model store are shared: rank 0 stores
+    each trained model and the others reuse it.  Each notebook's kernels meet at their own
+    port (``MASTER_PORT`` + 1 + the notebook's place), with a store of their own rather
+    than torchrun's agent store, since each notebook is a new set of processes."""
+    rank: int = 0
+    world: int = 1
+    port: Optional[int] = None
+
+    @classmethod
+    def from_env(cls) -> "Launch":
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world <= 1:
+            return cls()
+        return cls(int(os.environ.get("RANK", "0")), world, int(os.environ.get("MASTER_PORT", "29500")))
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def results(self, out: Path) -> Path:
+        return out if self.is_main else out / ".ranks" / f"rank{self.rank}"
+
+    def kernel_env(self, place: int) -> Dict[str, str]:
+        if self.world <= 1:
+            return {}
+        return {"MASTER_PORT": str(self.port + 1 + place), "TORCHELASTIC_USE_AGENT_STORE": "False"}
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """An OS file lock on ``path`` (processes of one ``torchrun`` take turns)."""
+    import fcntl
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def execute(notebook: Path, out: Path, parameters: Dict, timeout: Optional[int] = None,
+            env: Optional[Dict[str, str]] = None) -> float:
     """Run ``notebook`` with papermill into ``out``; return the wall time in seconds.
 
     Raises papermill's ``PapermillExecutionError`` (naming the failing cell) if a cell
@@ -67,7 +119,7 @@ def execute(notebook: Path, out: Path, parameters: Dict, timeout: Optional[int] 
         raise FileNotFoundError(f"{notebook}: no such notebook")
     out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    with _environment(KERNEL_ENV):
+    with _environment({**KERNEL_ENV, **(env or {})}):
         pm.execute_notebook(str(notebook), str(out), parameters=parameters, cwd=str(notebook.parent),
                             kernel_name="python3", progress_bar=False, execution_timeout=timeout)
     return time.time() - t0
@@ -149,32 +201,42 @@ def reproduce(profile: str = "course", seed: int = 0, results_dir="results", onl
     corpora are made first (``prepare_data``) and is passed to every notebook as its
     ``DATA_DIR``.  A failing notebook does not stop the others; when any failed, the
     summary is still written and :class:`ReproduceError` is raised.  Returns a
-    :class:`ReproduceResult`."""
+    :class:`ReproduceResult`.
+
+    Under ``torchrun --nproc_per_node=N`` (N GPUs) every process runs this and every
+    training spans the N processes (:class:`Launch`)."""
     from .profiles import get_profile
     get_profile(profile)                                   # an unknown profile fails here, not in every notebook
-    out, data = resolve(results_dir), resolve(data_dir)
+    launch = Launch.from_env()
+    out, data = launch.results(resolve(results_dir)), resolve(data_dir)
     chosen = select_notebooks(list_notebooks(Path(notebooks_dir) if notebooks_dir else None), only)
     prof_dir = out / profile
-    print(f"s2i reproduce: profile {profile}, seed {seed}, data in {data}, results in {prof_dir}")
+    where = f" (process {launch.rank} of {launch.world})" if launch.world > 1 else ""
+    print(f"s2i reproduce: profile {profile}, seed {seed}, data in {data}, results in {prof_dir}{where}")
     if prepare_data:
         from ..synthav import ensure_corpus
         for suite in ("scenes", "performances"):
             t0 = time.time()
-            path = ensure_corpus(data, suite, profile, seed)
+            with _lock(data / ".reproduce.lock"):          # one process makes a corpus, the others find it
+                path = ensure_corpus(data, suite, profile, seed)
             print(f"  SynthAV {suite:13s} ready at {path} ({time.time() - t0:.0f} s)")
     result = ReproduceResult(profile, int(seed), prof_dir, data, prof_dir / "SUMMARY.md")
-    for nb in chosen:
+    for place, nb in enumerate(chosen):
         executed = prof_dir / "notebooks" / nb.name
         params = {"PROFILE": profile, "SEED": int(seed), "DATA_DIR": str(data), "RESULTS_DIR": str(out)}
         executed.unlink(missing_ok=True)                   # never render an older run's copy
         started = time.time()
         try:
-            secs, error = execute(nb, executed, params, timeout=timeout), None
+            secs, error = execute(nb, executed, params, timeout=timeout, env=launch.kernel_env(place)), None
         except Exception as e:  # keep going: one failing notebook must not hide the others
             secs, error = math.nan, _first_line(e)
         result.notebooks.append(NotebookResult(nb.name, executed, None, secs, error, started))
         print(f"  {nb.name:40s} {secs:7.1f} s  {'ok' if error is None else 'FAILED: ' + error}")
     write_summary(result)
+    if not launch.is_main:                                 # the report and the site are rank 0's
+        if not result.ok:
+            raise ReproduceError(result)
+        return result
     from .report import write_report
     from .site import build_site, page_name
     try:

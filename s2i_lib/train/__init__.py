@@ -14,7 +14,7 @@
 - :mod:`.parallel`     several trainings at once, one core each (:func:`in_workers`)
 - :mod:`.distributed`  one training over several processes (GPUs): DistributedDataParallel under torchrun
 """
-from .engine import ENGINE_VERSION, Batches, EpochBatches, RandomBatches, Task, device_of, fit
+from .engine import ENGINE_VERSION, PRECISIONS, Batches, EpochBatches, RandomBatches, Task, device_of, fit, precision
 from .callbacks import EMA, Callback, Evaluate, LogFiles, SampleGrid, save_grid, write_log
 from .augment import augment_images, simclr_views
 from .tasks import (SupervisedTask, accuracy, cosine_factor, fit_classifier, fit_distillation, fit_multilabel, fit_regression,

@@ -158,6 +158,7 @@ def all_reduce_sums(sums: Dict[str, float], n: int, dist: Dist) -> Tuple[Dict[st
     if not dist.active:
         return sums, n
     keys = sorted(sums)
-    t = torch.tensor([sums[k] for k in keys] + [float(n)], dtype=torch.float64)
+    where = dist.device() if dist.backend == "nccl" else torch.device("cpu")   # NCCL reduces GPU tensors only
+    t = torch.tensor([sums[k] for k in keys] + [float(n)], dtype=torch.float64, device=where)
     torch_dist.all_reduce(t)
     return dict(zip(keys, t[:-1].tolist())), int(t[-1].item())

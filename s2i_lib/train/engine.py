@@ -24,6 +24,8 @@ Notebook 03 writes one GAN-CLS training step by hand before handing over to this
 from __future__ import annotations
 
 import math
+import os
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
@@ -36,6 +38,35 @@ from . import checkpoint as ckpt
 
 ENGINE_VERSION = "2"
 """Part of every model-store key: bumped when a change here changes what training produces."""
+
+PRECISIONS = ("fp32", "bf16")
+"""How the steps compute: ``fp32`` (the default, every result of the course) or ``bf16``
+(mixed precision: each step runs under ``torch.autocast`` with bfloat16, so convolutions and
+matrix products take bfloat16 inputs while weights, optimiser state and the sums autocast
+keeps in float32 stay float32).  bfloat16 has float32's range, so no loss scaling is needed;
+it is fast on GPUs of the Ampere generation and later (and runs, slowly, on a CPU)."""
+
+
+def precision(value: Optional[str] = None) -> str:
+    """The precision a training runs in: ``value``, else the environment's ``S2I_PRECISION``
+    (``s2i reproduce --precision``, ``make reproduce PRECISION=...``), else ``fp32``.  A
+    precision other than fp32 is part of every model-store key and checkpoint description,
+    so a bf16 model is never reloaded for an fp32 run (fp32 keys are the same as before)."""
+    p = (value if value is not None else os.environ.get("S2I_PRECISION", "")).strip().lower() or "fp32"
+    if p not in PRECISIONS:
+        raise ValueError(f"precision {p!r} (S2I_PRECISION or precision=) must be one of {PRECISIONS}")
+    return p
+
+
+_resolve_precision = precision      # fit's argument of the same name hides the function
+
+
+def _autocast(task: "Task", prec: str):
+    if prec == "fp32":
+        return nullcontext()
+    params = [p for m in task.modules.values() for p in m.parameters()]
+    device_type = params[0].device.type if params else "cpu"
+    return torch.autocast(device_type=device_type, dtype=torch.bfloat16)
 
 
 # ----------------------------------------------------------------------------- batches
@@ -156,7 +187,7 @@ class _Means:
 def fit(task: Task, *, steps: int, batches: Batches, seed: int = 0, checkpoint: Optional[Path] = None,
         checkpoint_every: Optional[int] = None, log_every: Optional[int] = None, callbacks: Sequence = (),
         description: Optional[Mapping] = None, desc: str = "training", progress: bool = True,
-        stop_after: Optional[int] = None, distributed=None) -> List[dict]:
+        stop_after: Optional[int] = None, distributed=None, precision: Optional[str] = None) -> List[dict]:
     """Train ``task`` for ``steps`` steps and return the log (a list of rows).
 
     - A row is written at the end of every epoch (with ``batches.per_epoch``) or every
@@ -174,9 +205,14 @@ def fit(task: Task, *, steps: int, batches: Batches, seed: int = 0, checkpoint: 
       DistributedDataParallel, each process on its slice of every batch, the log averaged
       over the processes, checkpoints and log files written by rank 0
       (:mod:`s2i_lib.train.distributed`).
+    - ``precision``: ``fp32`` or ``bf16`` (mixed precision, :data:`PRECISIONS`); by default
+      the environment's ``S2I_PRECISION``, else fp32 (:func:`precision`).
     """
     from . import distributed as dist_mod
     d = distributed if distributed is not None else dist_mod.from_env()
+    prec = _resolve_precision(precision)
+    if prec != "fp32":                                   # a bf16 checkpoint never resumes an fp32 run
+        description = {**(description or {}), "precision": prec}
     swapped = []
     if d.active:
         if not getattr(batches, "drawn_by_task", False):
@@ -184,13 +220,13 @@ def fit(task: Task, *, steps: int, batches: Batches, seed: int = 0, checkpoint: 
         swapped = dist_mod.wrap_task(task, d)
     try:
         return _fit(task, steps, batches, seed, checkpoint, checkpoint_every, log_every, callbacks, description,
-                    desc, progress and d.is_main, stop_after, d)
+                    desc, progress and d.is_main, stop_after, d, prec)
     finally:
         dist_mod.unwrap_task(task, swapped)
 
 
 def _fit(task, steps, batches, seed, checkpoint, checkpoint_every, log_every, callbacks, description, desc,
-         progress, stop_after, d) -> List[dict]:
+         progress, stop_after, d, prec="fp32") -> List[dict]:
     per_epoch = batches.per_epoch
     log_every = log_every or per_epoch or max(1, steps)
     checkpoint_every = checkpoint_every or per_epoch or log_every
@@ -208,7 +244,8 @@ def _fit(task, steps, batches, seed, checkpoint, checkpoint_every, log_every, ca
         if stop_after is not None and done_now >= stop_after:
             break
         idx = batches(eng.step, generator)
-        values = task.step(idx, eng)
+        with _autocast(task, prec):
+            values = task.step(idx, eng)
         if d.active:                                     # rank 0's batch-norm statistics everywhere
             from .distributed import broadcast_buffers
             broadcast_buffers(task.modules.values(), d)

@@ -23,7 +23,7 @@ import torch.nn as nn
 
 from .. import cache
 from ..models import from_config
-from .engine import ENGINE_VERSION
+from .engine import ENGINE_VERSION, precision
 
 
 @dataclass
@@ -49,8 +49,10 @@ class ModelStore:
         self.root = Path(root)
 
     def path(self, name: str, payload: Mapping) -> Path:
-        return self.root / name / cache.cache_key({"name": name, "payload": dict(payload),
-                                                   "engine_version": ENGINE_VERSION})
+        key = {"name": name, "payload": dict(payload), "engine_version": ENGINE_VERSION}
+        if precision() != "fp32":                    # mixed-precision models apart (fp32 keys as before)
+            key["precision"] = precision()
+        return self.root / name / cache.cache_key(key)
 
     def load(self, name: str, payload: Mapping) -> Optional[Trained]:
         p = self.path(name, payload)
@@ -71,7 +73,7 @@ class ModelStore:
         cache.write_text(p / "history.json", json.dumps(list(history), indent=1, default=float))
         # config.json last: its presence marks a complete entry
         cache.write_json(p / "config.json", {"name": name, "payload": dict(payload), "model": model.config,
-                                             "engine_version": ENGINE_VERSION,
+                                             "engine_version": ENGINE_VERSION, "precision": precision(),
                                              "saved": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())})
         return Trained(model, dict(payload), dict(metrics), p, False, list(history))
 
