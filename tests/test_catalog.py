@@ -36,3 +36,17 @@ def test_the_readme_lists_every_notebook():
     readme = (ROOT / "README.md").read_text()
     missing = [e.filename for e in catalog.CATALOG if e.filename not in readme]
     assert not missing, f"README.md does not list {missing}"
+
+
+def test_the_paper_profile_estimates_cover_every_training_notebook_and_say_they_are_estimates():
+    est = catalog.paper_estimates()
+    assert sorted(est) == ["02", "03", "04", "05", "06"]
+    for nb, e in est.items():
+        assert 0 < e["gpu_hours_8"] <= e["gpu_hours_4"] <= e["gpu_hours_1"] < e["cpu_hours"], nb
+    import json
+    raw = json.loads(catalog.ESTIMATES.read_text())
+    assert raw["estimate"] is True and raw["measured_on_gpu"] is False
+    assert all(e.gpu_seconds is None for e in catalog.CATALOG)          # none measured, so none claimed
+    readme = (ROOT / "README.md").read_text()
+    assert f"| 04 | {raw['notebooks']['04']['iterations']:,} |" in readme  # the README's table is this file's
+    assert catalog.paper_estimates(ROOT / "no such file.json") == {}

@@ -176,6 +176,18 @@ def test_alignment_training_finds_each_sound_s_own_frame():
 
 # ---------------------------------------------------------------- IC-GAN neighbourhoods
 
+def test_knn_partners_of_a_paper_size_set_go_in_blocks_with_the_same_answer():
+    """Beyond 2**26 similarities the rows are taken in blocks (the paper profile's ~46,000
+    training rows would need 17 GB at once); the partners are those of the whole matrix."""
+    g = torch.Generator().manual_seed(0)
+    f = torch.randn(9000, 16, generator=g)                    # 81 M similarities: 8 blocks
+    rows = torch.arange(0, 9000, 1)
+    got = train.knn_partners(f, 3, rows)
+    n = torch.nn.functional.normalize(f.double(), dim=1)
+    sim = (n @ n.T).fill_diagonal_(float("inf"))
+    assert torch.equal(got, sim.topk(3, dim=1).indices)
+
+
 def test_knn_partners_are_the_nearest_candidates_with_the_item_first():
     g = torch.Generator().manual_seed(0)
     f = torch.randn(30, 5, generator=g)

@@ -6,14 +6,21 @@ table and the README.
 Run times are wall seconds measured on 2 CPU cores (``make reproduce``), for the smoke
 profile and for the course profile from an empty model store for that notebook (with the
 earlier notebooks' models in place), and once everything is cached.  No time has been
-measured on a GPU yet: :attr:`Entry.gpu_seconds` stays ``None`` until one is.
+measured on a GPU yet: :attr:`Entry.gpu_seconds` stays ``None`` until one is, and
+:func:`paper_estimates` gives the estimates of ``tests/benchmarks/estimate_paper_profile.py``
+(step times measured on the CPU, FLOPs counted, an assumed GPU throughput) instead.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-__all__ = ["Entry", "CATALOG", "entry", "requirements", "paper_keys"]
+__all__ = ["Entry", "CATALOG", "entry", "requirements", "paper_keys", "paper_estimates", "ESTIMATES"]
+
+ESTIMATES = Path(__file__).resolve().parents[2] / "results" / "reference" / "paper_estimates.json"
+"""The paper profile's estimated times, written by ``tests/benchmarks/estimate_paper_profile.py``."""
 
 
 @dataclass(frozen=True)
@@ -94,3 +101,14 @@ def paper_keys() -> List[str]:
         for k in e.papers:
             out.setdefault(k, None)
     return list(out)
+
+
+def paper_estimates(path: Optional[Path] = None) -> Dict[str, Dict[str, float]]:
+    """The paper profile's *estimated* hours per notebook number (``"02"`` ... ``"06"``, the
+    notebooks that train): ``cpu_hours`` (2 cores), ``gpu_hours_1``, ``gpu_hours_4`` and
+    ``gpu_hours_8`` (DDP), from :data:`ESTIMATES`; ``{}`` when the file is missing."""
+    p = Path(path) if path is not None else ESTIMATES
+    if not p.exists():
+        return {}
+    keys = ("cpu_hours", "gpu_hours_1", "gpu_hours_4", "gpu_hours_8")
+    return {nb: {k: float(v[k]) for k in keys} for nb, v in json.loads(p.read_text())["notebooks"].items()}

@@ -8,6 +8,7 @@ from typing import Tuple
 import torch.nn as nn
 
 from ..models import CondDiscriminator, CondGenerator
+from .runs import pick_device
 
 LADDER = {
     "b": "improved WGAN (gradient penalty), GAN-CLS architecture",
@@ -77,18 +78,23 @@ def ladder_rung(rung: str, cond_dim: int, n_classes: int, image_size: int = 32, 
 
 
 def direct_gan(store, name: str, payload: dict, images, cond, labels, groups, n_classes: int, gan_size, steps: int,
-               seed: int, image_size: int, device="cpu", retrain: bool = False):
+               seed: int, image_size: int, device: str = "auto", retrain: bool = False):
     """Rung (g) trained straight from a sound feature, the comparison GAN of notebooks 05 and
     06: ``images`` (N, 3, S, S) in [0, 1], conditions ``cond``, ``labels`` and video
     ``groups`` of the training rows, ``steps`` iterations at the ladder's rate of
     ``gan_size`` (a :class:`~s2i_lib.course.profiles.GANSize`), through the model store under
-    ``name`` with ``payload`` plus the experiment's name."""
+    ``name`` with ``payload`` plus the experiment's name.  G and D train on ``device``
+    (``"auto"``: a GPU when torch sees one), where the returned generator is, trained or
+    loaded."""
     import torch
     from .. import train
+    dev = pick_device(device)
     torch.manual_seed(seed)
     G, D, rung_cfg = ladder_rung("g", cond.shape[1], n_classes, image_size=image_size, width=gan_size.ladder_width)
     cfg = gan_size.gan_config(steps, seed, **{"lr_g": gan_size.ladder_lr, "lr_d": gan_size.ladder_lr,
                                               "sample_every": steps, **rung_cfg})
     data = train.GANData(images * 2 - 1, cond, labels, groups=groups)
-    return train.cached_gan(store, name, {**payload, "experiment": "direct rung (g)"}, G.to(device), D.to(device),
-                            data, cfg, desc=f"direct (g) seed {seed}", retrain=retrain)
+    out = train.cached_gan(store, name, {**payload, "experiment": "direct rung (g)"}, G.to(dev), D.to(dev),
+                           data, cfg, desc=f"direct (g) seed {seed}", retrain=retrain)
+    out.model.to(dev)                    # a loaded generator comes back on the CPU
+    return out

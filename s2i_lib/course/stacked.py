@@ -17,6 +17,10 @@ scores (anonymous 2019, Secs. 5.2-5.4).
   generated feature still name its class?).
 - :func:`stacked_scores` the judge's scores of generated images beside their real frames:
   class accuracy, IS, FD, KID and the paper's top-k overlap.
+
+The trainings take ``device="auto"`` (a GPU when torch sees one) and return their model on
+that device, trained or loaded; the inference here runs on the networks' own device and
+returns CPU tensors.
 """
 from __future__ import annotations
 
@@ -30,6 +34,12 @@ import torch.nn as nn
 from .. import models
 from ..eval import report as ev_report
 from ..eval import scores
+from .runs import pick_device
+
+
+def _device_of(net: nn.Module) -> torch.device:
+    p = next(net.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
 
 
 def image_features(trained, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
@@ -65,10 +75,10 @@ class Standardizer:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] != self.mean.shape[-1]:
             raise ValueError(f"features of size {x.shape[-1]}, the standardisation was fitted on {self.mean.shape[-1]}")
-        return (x - self.mean) / self.std
+        return (x - self.mean.to(x.device)) / self.std.to(x.device)
 
     def inverse(self, z: torch.Tensor) -> torch.Tensor:
-        return z * self.std + self.mean
+        return z * self.std.to(z.device) + self.mean.to(z.device)
 
 
 def classify_features(trained, features: torch.Tensor) -> torch.Tensor:
@@ -85,16 +95,17 @@ def classify_features(trained, features: torch.Tensor) -> torch.Tensor:
 
 def cached_multimodal(store, payload: dict, image: torch.Tensor, sound: torch.Tensor, labels: torch.Tensor, rows,
                       num_classes: int, size, terms: Sequence[str], seed: int, hidden_ce=None,
-                      progress: bool = True, retrain: bool = False):
+                      progress: bool = True, retrain: bool = False, device: str = "auto"):
     """:class:`~s2i_lib.models.MultimodalLayers` trained on rows ``rows`` of the paired
     ``image`` and ``sound`` features with :func:`s2i_lib.train.fit_multimodal` and the loss
     ``terms``, with the sizes of ``size`` (a :class:`~s2i_lib.course.profiles.StackedSize`),
     through the model store under ``multimodal_05``: the key holds ``payload``, the settings
     and digests of the training rows themselves.  Returns the store's
     :class:`~s2i_lib.train.store.Trained` (``history``: one row per epoch with the hidden
-    norms)."""
+    norms) whose model is on ``device``, trained or loaded."""
     import time
     from .. import train
+    dev = pick_device(device)
     rows = torch.as_tensor(np.asarray(rows), dtype=torch.long)
     xi, xs, y = image[rows], sound[rows], labels[rows]
     full = {**payload, "task": "multimodal", "terms": list(terms), "seed": int(seed), "hidden": size.mm_hidden,
@@ -105,13 +116,15 @@ def cached_multimodal(store, payload: dict, image: torch.Tensor, sound: torch.Te
     def fit_model(work):
         t0 = time.time()
         torch.manual_seed(seed)
-        mm = models.MultimodalLayers(xi.shape[1], xs.shape[1], num_classes, hidden=size.mm_hidden)
+        mm = models.MultimodalLayers(xi.shape[1], xs.shape[1], num_classes, hidden=size.mm_hidden).to(dev)
         log = train.fit_multimodal(mm, xi, xs, y, terms=terms, epochs=size.mm_epochs, batch_size=size.mm_batch_size,
                                    lr=size.mm_lr, hidden_ce=hidden_ce, seed=seed, checkpoint=work / "checkpoint.pt",
                                    progress=progress, desc=f"multimodal {'+'.join(terms)} seed {seed}")
         return mm.eval(), {**log[-1], "train_seconds": time.time() - t0}, log
 
-    return store.load_or_train("multimodal_05", full, fit_model, retrain=retrain)
+    out = store.load_or_train("multimodal_05", full, fit_model, retrain=retrain)
+    out.model.to(dev)                    # a loaded model comes back on the CPU
+    return out
 
 
 @torch.no_grad()
@@ -122,14 +135,17 @@ def nearest_sound_same_class(mm: nn.Module, image: torch.Tensor, sound: torch.Te
     activation) lies nearest its own, in Euclidean distance; ``same_class`` is how often that
     sound's pair has the image's class, ``own_pair`` how often it is the image's own sound,
     and ``chance`` the rate a sound drawn at random would have (the sum of the squared class
-    shares)."""
+    shares).  The layers run on their own device."""
     labels = np.asarray(labels)
     mm.eval()
-    a = mm(image=image)[key].cpu().numpy().astype(np.float64)
-    b = mm(sound=sound)[key].cpu().numpy().astype(np.float64)
+    dev = _device_of(mm)
+    a = mm(image=image.to(dev))[key].cpu().numpy().astype(np.float64)
+    b = mm(sound=sound.to(dev))[key].cpu().numpy().astype(np.float64)
     n = len(labels)
-    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
-    nearest = np.argmin(d2, axis=1)
+    block = n if n * n <= 2 ** 26 else max(1, 2 ** 26 // n)     # paper-size sets: rows in blocks of 512 MB
+    bb = (b * b).sum(1)[None, :]
+    nearest = np.concatenate([np.argmin((a[i:i + block] * a[i:i + block]).sum(1)[:, None] + bb
+                                        - 2.0 * a[i:i + block] @ b.T, axis=1) for i in range(0, n, block)])
     shares = np.bincount(labels) / n
     return {"same_class": float((labels[nearest] == labels).mean()), "own_pair": float((nearest == np.arange(n)).mean()),
             "chance": float((shares ** 2).sum())}
@@ -143,7 +159,8 @@ class StackedGANs:
     them to the multimodal feature before the activation; ``cond_norm`` standardises what GAN
     1 gets; ``G1`` makes a ``gan1_size`` map read back as an ``image_dim``-d standardised image
     feature, and ``G2`` renders that feature, laid out as a map of its own input size, as an
-    image.  Every method runs without gradients with the networks in eval mode."""
+    image.  Every method runs without gradients with the networks in eval mode, each network on
+    its own device, and returns CPU tensors."""
 
     def __init__(self, mm: Optional[nn.Module], G1: nn.Module, G2: nn.Module, sound_norm: Standardizer,
                  cond_norm: Standardizer, image_dim: int):
@@ -158,23 +175,23 @@ class StackedGANs:
         """What GAN 1 reads for raw sound features ``sound``: the multimodal feature before the
         activation (or the standardised sound feature itself without ``mm``), standardised."""
         z = self.sound_norm(sound)
-        v = self.mm(sound=z)["pre"] if self.mm is not None else z
+        v = self.mm(sound=z.to(_device_of(self.mm)))["pre"].cpu() if self.mm is not None else z
         return self.cond_norm(v)
 
     @torch.no_grad()
     def image_features(self, sound: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """GAN 1's standardised image features for ``sound`` (N, image_dim)."""
         c = self.condition(sound)
-        size = self.G1.config["size"]
-        out = [models.map_to_vector(self.G1(models.vector_to_map(c[i:i + batch_size], size)), self.image_dim)
-               for i in range(0, len(c), batch_size)]
+        size, dev = self.G1.config["size"], _device_of(self.G1)
+        out = [models.map_to_vector(self.G1(models.vector_to_map(c[i:i + batch_size].to(dev), size)),
+                                    self.image_dim).cpu() for i in range(0, len(c), batch_size)]
         return torch.cat(out) if out else torch.empty(0, self.image_dim)
 
     @torch.no_grad()
     def render(self, features: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """GAN 2's images (N, 3, S, S) in [0, 1] for standardised image ``features``."""
-        size = self.G2.config["size"]
-        out = [(self.G2(models.vector_to_map(features[i:i + batch_size], size)) + 1) / 2
+        size, dev = self.G2.config["size"], _device_of(self.G2)
+        out = [((self.G2(models.vector_to_map(features[i:i + batch_size].to(dev), size)) + 1) / 2).cpu()
                for i in range(0, len(features), batch_size)]
         return torch.cat(out)
 
@@ -203,37 +220,45 @@ def stacked_scores(fake_images: torch.Tensor, labels, judge, real: Dict, ks: Seq
 
 
 def gan2(store, payload: dict, features: torch.Tensor, images: torch.Tensor, size, seed: int, skips: bool = True,
-         device="cpu", progress: bool = True, retrain: bool = False):
+         device: str = "auto", progress: bool = True, retrain: bool = False):
     """The stack's GAN 2 (standardised image features laid out as a square map -> image,
     a U-Net, or a plain encoder-decoder without ``skips``, against a PatchGAN) on the
     training rows ``features`` and ``images`` (in [0, 1]), with the sizes of ``size`` (a
-    :class:`~s2i_lib.course.profiles.StackedSize`), through the store as ``gan2_05``."""
+    :class:`~s2i_lib.course.profiles.StackedSize`), through the store as ``gan2_05``, trained
+    on ``device`` (where the returned generator is, trained or loaded)."""
     from .. import train
+    dev = pick_device(device)
     side = images.shape[-1]
     torch.manual_seed(seed)
     G = models.UNetGenerator(1, 3, size=side, width=size.gan2_width, skips=skips)
     D = models.PatchDiscriminator(1, 3, width=size.gan2_width)
-    return train.cached_pix2pix(store, "gan2_05", {**payload, "stage": "GAN 2"}, G.to(device), D.to(device),
-                                models.vector_to_map(features, side), images * 2 - 1, size.pix2pix_config(2, seed),
-                                desc=f"GAN 2 seed {seed}", progress=progress, retrain=retrain)
+    out = train.cached_pix2pix(store, "gan2_05", {**payload, "stage": "GAN 2"}, G.to(dev), D.to(dev),
+                               models.vector_to_map(features, side), images * 2 - 1, size.pix2pix_config(2, seed),
+                               desc=f"GAN 2 seed {seed}", progress=progress, retrain=retrain)
+    out.model.to(dev)                    # a loaded generator comes back on the CPU
+    return out
 
 
 def gan1(store, payload: dict, cond: torch.Tensor, features: torch.Tensor, size, seed: int, multimodal: bool = True,
-         skips: bool = True, d_scale: Optional[float] = None, device="cpu", progress: bool = True,
+         skips: bool = True, d_scale: Optional[float] = None, device: str = "auto", progress: bool = True,
          retrain: bool = False):
     """The stack's GAN 1 (a standardised sound condition -> a standardised image feature,
     both laid out at ``gan1_size``, linear output) on the training rows, its discriminator's
-    loss scaled by ``d_scale`` (default the profile's), through the store as ``gan1_05``;
-    ``multimodal`` records which condition it reads."""
+    loss scaled by ``d_scale`` (default the profile's), through the store as ``gan1_05``,
+    trained on ``device`` (where the returned generator is, trained or loaded); ``multimodal``
+    records which condition it reads."""
     from .. import train
+    dev = pick_device(device)
     torch.manual_seed(seed)
     G = models.UNetGenerator(1, 1, size=size.gan1_size, width=size.gan1_width, skips=skips, out="linear")
     D = models.PatchDiscriminator(1, 1, width=size.gan1_width, layers=2)
     cfg = size.pix2pix_config(1, seed, d_scale=size.d_scale if d_scale is None else d_scale)
-    return train.cached_pix2pix(store, "gan1_05", {**payload, "stage": "GAN 1", "multimodal": multimodal},
-                                G.to(device), D.to(device), models.vector_to_map(cond, size.gan1_size),
-                                models.vector_to_map(features, size.gan1_size), cfg, desc=f"GAN 1 seed {seed}",
-                                progress=progress, retrain=retrain)
+    out = train.cached_pix2pix(store, "gan1_05", {**payload, "stage": "GAN 1", "multimodal": multimodal},
+                               G.to(dev), D.to(dev), models.vector_to_map(cond, size.gan1_size),
+                               models.vector_to_map(features, size.gan1_size), cfg, desc=f"GAN 1 seed {seed}",
+                               progress=progress, retrain=retrain)
+    out.model.to(dev)
+    return out
 
 
 @dataclass
@@ -262,12 +287,12 @@ def notebook05_stack(profile: str = "course", seeds: Sequence[int] = (0,), data_
     from .. import data as pairdata
     from .. import train
     from . import recipes
-    from .runs import pick_device, resolve
+    from .runs import resolve
     from .profiles import get_profile
     prof = get_profile(profile)
     ss, size, dev = prof.stacked, prof.encoders.image_size, pick_device(device)
     data_dir = resolve(data_dir)
-    common = dict(profile=profile, seed=0, data_dir=data_dir)
+    common = dict(profile=profile, seed=0, data_dir=data_dir, device=dev)
     store = train.ModelStore(data_dir / "models")
     full_pairs = recipes.course_pairs("scenes", profile, 0, data_dir, workers, progress=False)
     full_arr = pairdata.load_arrays(full_pairs, progress=False)
@@ -289,9 +314,9 @@ def notebook05_stack(profile: str = "course", seeds: Sequence[int] = (0,), data_
     stacks = {}
     for seed in seeds:
         mm = cached_multimodal(store, mm_payload, zi, zs, y, tr, len(arr.classes), ss, ("l1", "hidden_ce", "output_ce"),
-                               seed, progress=False, retrain=retrain).model
+                               seed, progress=False, retrain=retrain, device=dev).model
         with torch.no_grad():
-            v = mm(sound=zs)["pre"]
+            v = mm(sound=zs.to(dev))["pre"].cpu()
         v_norm = Standardizer.fit(v, tr)
         g2 = gan2(store, gan_payload, zi[tr], images[tr], ss, seed, device=dev, progress=False, retrain=retrain)
         g1 = gan1(store, gan_payload, v_norm(v)[tr], zi[tr], ss, seed, device=dev, progress=False, retrain=retrain)

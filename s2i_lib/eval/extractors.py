@@ -195,10 +195,13 @@ def _inception_weights_path() -> Path:
 
 
 @register("torchvision-inception-v3")
-def inception_v3(path=None) -> FeatureExtractor:
+def inception_v3(path=None, device: str = "auto") -> FeatureExtractor:
     """torchvision's ImageNet Inception-v3 from a weights file already on disk: ``path``,
-    or the torch hub cache (``~/.cache/torch/hub/checkpoints/inception_v3_google-*.pth``).
+    or the torch hub cache (``~/.cache/torch/hub/checkpoints/inception_v3_google-*.pth``),
+    on ``device`` (``"auto"``: a GPU when torch sees one; the extractor moves each batch
+    there and its results back to the CPU).
     Nothing is downloaded: a missing file raises ``FileNotFoundError`` naming it."""
+    from ..course.runs import pick_device
     from torchvision.models import inception_v3 as tv_inception_v3
     p = Path(path) if path is not None else _inception_weights_path()
     if not p.is_file():
@@ -211,4 +214,5 @@ def inception_v3(path=None) -> FeatureExtractor:
     except Exception as e:
         raise ValueError(f"{p}: not a torchvision Inception-v3 state dict ({e})") from e
     net.aux_logits, net.AuxLogits = False, None
-    return FeatureExtractor(_InceptionPool3(net).eval(), name=f"torchvision Inception-v3 (ImageNet), pool3, {p.name}")
+    return FeatureExtractor(_InceptionPool3(net).eval().to(pick_device(device)),
+                            name=f"torchvision Inception-v3 (ImageNet), pool3, {p.name}")

@@ -36,11 +36,12 @@ def rng_state(generator: torch.Generator) -> dict:
 
 def set_rng_state(state: dict, generator: torch.Generator) -> None:
     torch.set_rng_state(state["torch"].cpu())
+    # generator states are CPU byte tensors, wherever the checkpoint was loaded to
     if state.get("cuda") is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
     np.random.set_state(state["numpy"])
     random.setstate(state["python"])
-    generator.set_state(state["engine"])
+    generator.set_state(state["engine"].cpu())
 
 
 def save(path: Path, engine, description: Optional[Mapping] = None) -> None:

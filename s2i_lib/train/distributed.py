@@ -1,8 +1,10 @@
 """Training on several processes (several GPUs) with ``torchrun`` and PyTorch's
 DistributedDataParallel, through the one engine.
 
-Launch any script that calls :func:`s2i_lib.train.fit` with ``torchrun --nproc_per_node=N
-script.py`` and pass ``distributed=from_env()``; the engine then
+Launch any script that trains through :func:`s2i_lib.train.fit` (every ``fit_*``,
+``train_gan``, ``cached_gan`` ... of the library does) with ``torchrun --nproc_per_node=N
+script.py``, or the whole course with ``torchrun --nproc_per_node=N -m s2i_lib.cli reproduce``
+(:class:`s2i_lib.course.execution.Launch`); the engine then
 
 - wraps each trainable network of the task in ``DistributedDataParallel`` (its gradients
   are averaged over the processes after every backward pass; the task's own references,
@@ -11,8 +13,9 @@ script.py`` and pass ``distributed=from_env()``; the engine then
   generator and keeps its own slice (:class:`ShardedBatches`), so N processes of batch
   B/N take the step one process of batch B would;
 - averages the logged numbers over the processes;
-- writes checkpoints from rank 0 only (the others wait for it), and on resume every process
-  restores the same file.
+- broadcasts rank 0's buffers (batch-norm statistics) after every step;
+- writes checkpoints, sample grids and log files from rank 0 only (the others wait for it),
+  and on resume every process restores the same file.
 
 Without ``torchrun`` (``WORLD_SIZE`` unset or 1) :func:`from_env` returns a single-process
 :class:`Dist` and nothing changes; :func:`~s2i_lib.train.fit` calls it by default, so every

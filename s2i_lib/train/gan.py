@@ -277,11 +277,17 @@ def knn_partners(features: torch.Tensor, k: int, rows=None) -> torch.Tensor:
     rows = torch.arange(len(features)) if rows is None else torch.as_tensor(np.asarray(rows), dtype=torch.long)
     if not 1 <= int(k) <= len(rows):
         raise ValueError(f"k must be between 1 and the {len(rows)} candidate items, got {k}")
-    f = torch.nn.functional.normalize(features.double(), dim=1)
-    sim = f @ f[rows].T                                      # (N, len(rows))
-    own = (torch.arange(len(features))[:, None] == rows[None, :])
-    sim = sim.masked_fill(own, float("inf"))                 # an item is its own nearest neighbour
-    return rows[sim.topk(int(k), dim=1).indices]
+    f = torch.nn.functional.normalize(features.detach().cpu().double(), dim=1)
+    # the paper profile's ~46,000 rows would need a 17 GB matrix at once: beyond 2**26
+    # similarities (512 MB) the rows go in blocks (the course's sizes take one block)
+    block = len(f) if len(f) * len(rows) <= 2 ** 26 else max(1, 2 ** 26 // len(rows))
+    out = []
+    for i in range(0, len(f), block):
+        sim = f[i:i + block] @ f[rows].T                     # (block, len(rows))
+        own = (torch.arange(i, min(i + block, len(f)))[:, None] == rows[None, :])
+        sim = sim.masked_fill(own, float("inf"))             # an item is its own nearest neighbour
+        out.append(rows[sim.topk(int(k), dim=1).indices])
+    return torch.cat(out)
 
 
 def at_noise_scale(cond: torch.Tensor, rms: float = 1.0) -> torch.Tensor:

@@ -125,5 +125,7 @@ def in_workers(jobs: Sequence[Callable[[], Any]], workers: Optional[int] = None,
         first = min(failures)
         raise RuntimeError(f"{len(failures)} of {len(jobs)} {desc} failed in a worker (the others are stored); "
                            f"job {first} raised:\n{failures[first]}")
+    if torch.cuda.is_available():                # a GPU's trainings: the CPU side keeps its threads
+        return [job() for job in jobs]
     with one_thread():
         return [job() for job in jobs]
