@@ -118,6 +118,9 @@ from s2i_lib.data.segments import segment_bounds                              # 
 from s2i_lib.train.contrastive import AlignTask, SimCLRTask                   # noqa: E402
 from s2i_lib.train.gan import GANTask                                         # noqa: E402
 from s2i_lib.train.multimodal import MultimodalTask                           # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_gan import matmul_rate                                             # noqa: E402  (the CPU's reference rate)
 from s2i_lib.train.pix2pix import Pix2PixTask                                 # noqa: E402
 from s2i_lib.train.tasks import SupervisedTask                                # noqa: E402
 
@@ -880,17 +883,6 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def matmul_rate(n: int = 2048, reps: int = 5) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - t0)
-    return 2 * n ** 3 / statistics.median(times)
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(ROOT / "results" / "reference" / "paper_estimates.json"))
@@ -909,7 +901,7 @@ def main(argv=None) -> int:
     print(f"{sum(len(v) for v in plan.values())} trainings of {len(used)} kinds; measuring each kind:", flush=True)
     for key in used:
         kinds[key].get()
-    rate = matmul_rate()
+    rate = matmul_rate(2048, 5)
     notebooks = estimate(plan, kinds)
     total = {key: round(sum(nb[key] for nb in notebooks.values()), 3)
              for key in ("cpu_hours", "cpu_hours_training_only", "cpu_hours_evaluation",
