@@ -12,6 +12,9 @@ import pytest
 import torch
 
 HELPERS = Path(__file__).resolve().parent / "helpers"
+# the processes torchrun starts import this checkout's s2i_lib, whatever the venv's install points at
+ENV = {**os.environ, "OMP_NUM_THREADS": "1",
+       "PYTHONPATH": os.pathsep.join([str(HELPERS.parent.parent)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
 sys.path.insert(0, str(HELPERS))
 from ddp_task import BATCH, N, make_task  # noqa: E402
 
@@ -22,7 +25,7 @@ from s2i_lib.train import distributed  # noqa: E402
 def _torchrun(out: Path, mode: str) -> list:
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                         str(HELPERS / "ddp_worker.py"), str(out), mode],
-                       capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+                       capture_output=True, text=True, timeout=300, env=ENV)
     assert r.returncode == 0, f"torchrun {mode} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
     return [json.loads((out / f"rank{k}_{mode}.json").read_text()) for k in range(2)]
 
@@ -75,7 +78,7 @@ def test_one_process_without_torchrun_changes_nothing(monkeypatch):
 def _torchrun_gan(out: Path, mode: str) -> None:
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                         str(HELPERS / "ddp_gan_worker.py"), str(out), mode],
-                       capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+                       capture_output=True, text=True, timeout=300, env=ENV)
     assert r.returncode == 0, f"torchrun {mode} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
 
 
@@ -84,11 +87,12 @@ def _max_diff(a: dict, b: dict) -> float:
     return max(float((a[k].double() - b[k].double()).abs().max()) for k in a)
 
 
-def test_gan_and_pix2pix_steps_of_two_half_batches_equal_one_process_of_the_whole_batch(tmp_path):
+def test_gan_pix2pix_and_contrastive_steps_of_two_half_batches_equal_one_process_of_the_whole_batch(tmp_path):
     """Every GAN path (four loss kinds, wrong pairs, aux classifier, n_d / n_g > 1, EMA, the
-    penalty's mixing weights, clipping, IC-GAN partners) and pix2pix: the gradients the
-    optimisers see (DDP's average over both halves) and the weights after three iterations
-    equal one process's on the whole batch, on both ranks."""
+    penalty's mixing weights, clipping, IC-GAN partners), pix2pix, and the InfoNCE alignment and
+    SimCLR's NT-Xent (negatives gathered from both processes; an uneven last batch): the
+    gradients the optimisers see (DDP's average over both halves) and the weights after three
+    iterations equal one process's on the whole batch, on both ranks."""
     import ddp_gan
     _torchrun_gan(tmp_path, "equal")
     two = [torch.load(tmp_path / f"equal_rank{k}.pt") for k in range(2)]
@@ -106,6 +110,14 @@ def test_gan_and_pix2pix_steps_of_two_half_batches_equal_one_process_of_the_whol
         if run.G_ema is not None:
             assert _max_diff(run.G_ema.state_dict(), two[0][name]["ema"]) < 1e-6, name
         assert [r["loss_d"] for r in two[0][name]["log"]] == pytest.approx([r["loss_d"] for r in run.log], rel=1e-5)
+    for kind in ("align", "simclr"):             # negatives from the whole batch, not one slice
+        rec = {}
+        enc, log = ddp_gan.train_contrastive(kind, rec)
+        for g1, g2 in zip(rec["grads"], two[0][kind]["grads"]):
+            assert torch.allclose(g1, g2, atol=1e-6, rtol=1e-5), kind
+        assert _max_diff(enc.state_dict(), two[0][kind]["encoder"]) < 1e-6, kind
+        assert _max_diff(two[0][kind]["encoder"], two[1][kind]["encoder"]) == 0, kind
+        assert [r["loss"] for r in two[0][kind]["log"]] == pytest.approx([r["loss"] for r in log], rel=1e-5)
     G, D, log = ddp_gan.train_pix2pix()
     assert _max_diff(G.state_dict(), two[0]["pix2pix"]["G"]) < 1e-6
     assert _max_diff(D.state_dict(), two[0]["pix2pix"]["D"]) < 1e-6
@@ -149,7 +161,7 @@ def test_reproduce_under_torchrun_trains_each_notebook_s_models_over_both_proces
     def launch():
         r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                             str(HELPERS / "ddp_reproduce.py"), str(results), str(data)],
-                           capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+                           capture_output=True, text=True, timeout=300, env=ENV)
         assert r.returncode == 0, f"torchrun reproduce failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
         return [json.loads(p.read_text()) for p in (results / "smoke" / "rank.json",
                                                     results / ".ranks" / "rank1" / "smoke" / "rank.json")]

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from ..losses.contrastive import SIMILARITIES, info_nce, l2_alignment, nt_xent, pair_logits
 from .augment import simclr_views
+from .distributed import gather_rows
 from .engine import EpochBatches, Task, device_of, fit
 from .tasks import _fit_norm, cosine_factor
 
@@ -41,7 +42,8 @@ class SimCLRTask(Task):
     def step(self, idx, engine):
         x = self.images[idx].to(device_of(self.encoder)).float()
         z1, z2 = self.encoder(self.views(x))["projection"], self.encoder(self.views(x))["projection"]
-        loss = nt_xent(z1, z2, self.temperature)
+        # under DDP the negatives are the whole batch's (every process's slice), not this slice's
+        loss = nt_xent(gather_rows(z1, engine.dist), gather_rows(z2, engine.dist), self.temperature)
         opt = self.optimizers["adam"]
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -93,7 +95,8 @@ class AlignTask(Task):
     def step(self, idx, engine):
         dev = device_of(self.encoder)
         a = self.encoder(self.X[idx].to(dev).float())["embedding"]
-        loss = alignment_loss(a, self.target[idx].to(dev).float(), **self.kw)
+        v = self.target[idx].to(dev).float()
+        loss = alignment_loss(gather_rows(a, engine.dist), gather_rows(v, engine.dist), **self.kw)
         opt = self.optimizers["adam"]
         opt.zero_grad(set_to_none=True)
         loss.backward()

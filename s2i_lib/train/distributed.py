@@ -35,6 +35,10 @@ of its own B/N images (DDP's default; ``SyncBatchNorm`` would pool them, but it 
 on GPUs), and the engine broadcasts rank 0's running statistics after every step
 (:func:`broadcast_buffers`), so evaluations, samples and checkpoints agree on every process.  DiffAugment
 draws from torch's global generator, per process.
+
+The contrastive tasks (SimCLR's NT-Xent, the audio encoder's InfoNCE) gather every process's
+embeddings before their loss (:func:`gather_rows`), so the negatives of each row are the whole
+batch's, not one process's slice.
 """
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ import torch.nn as nn
 
 from .engine import Batches
 
-__all__ = ["Dist", "from_env", "ShardedBatches", "wrap_task", "unwrap_task", "broadcast_buffers", "all_reduce_sums"]
+__all__ = ["Dist", "from_env", "ShardedBatches", "wrap_task", "unwrap_task", "broadcast_buffers", "all_reduce_sums", "gather_rows"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,26 @@ def wrap_task(task, dist: Dist) -> List[Tuple[str, nn.Module, nn.Module]]:
                 setattr(task, attr, ddp)
                 swapped.append((attr, m, ddp))
     return swapped
+
+
+def gather_rows(t: torch.Tensor, dist: Optional[Dist]) -> torch.Tensor:
+    """The rows of ``t`` from every process, in rank order (the global batch, since each
+    process holds its slice), with gradients flowing back to each process's own rows; ``t``
+    itself on one process.  A contrastive loss (InfoNCE, NT-Xent) computed on the gathered rows
+    takes its negatives from the whole batch, as on one process: every process then computes
+    the same loss, the gather's backward sums the N copies of each row's gradient, and DDP's
+    mean over the processes divides them again, so the update is one process's on batch B.
+    Slices may differ in length by a row (padded for the exchange, then cut)."""
+    if dist is None or not dist.active:
+        return t
+    from torch.distributed.nn.functional import all_gather
+    n = torch.tensor([len(t)], device=t.device)
+    sizes = [torch.zeros_like(n) for _ in range(dist.world)]
+    torch_dist.all_gather(sizes, n)
+    sizes = [int(k) for k in sizes]
+    pad = max(sizes) - len(t)
+    padded = torch.cat([t, t.new_zeros((pad,) + tuple(t.shape[1:]))]) if pad else t
+    return torch.cat([part[:k] for part, k in zip(all_gather(padded), sizes)])
 
 
 def broadcast_buffers(modules, dist: Dist) -> None:

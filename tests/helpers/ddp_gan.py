@@ -108,3 +108,39 @@ def train_pix2pix():
     cfg = Pix2PixConfig(steps=3, batch_size=BATCH, log_every=1, checkpoint_every=0, seed=3, l1_weight=10.0)
     log = fit_p2p(G, D, cond, target, cfg, progress=False)
     return G, D, log
+
+
+class TinyEncoder(nn.Module):
+    """An encoder without batch norm, for the contrastive tasks."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(48, 16), nn.Tanh(), nn.Linear(16, 6))
+
+    def forward(self, x):
+        z = self.net(x)
+        return {"embedding": z, "projection": z}
+
+
+def train_contrastive(kind: str, record: dict):
+    """Three steps of the alignment (InfoNCE) or SimCLR (NT-Xent) task on 25 items in batches
+    of 10 (the third batch of 5 splits 3 + 2 over two processes); ``record`` gets the first
+    gradients the optimiser sees.  Returns the encoder and the log."""
+    from s2i_lib.train import EpochBatches, fit
+    from s2i_lib.train.contrastive import AlignTask, SimCLRTask
+    g = torch.Generator().manual_seed(7)
+    X = torch.randn(25, 3, 4, 4, generator=g)
+    torch.manual_seed(0)
+    enc = TinyEncoder()
+    if kind == "align":
+        V = torch.nn.functional.normalize(torch.randn(25, 6, generator=g), dim=1)
+        task = AlignTask(enc, X, V, epochs=1, lr=1e-2, loss="info_nce", similarity="l2", temperature=0.5)
+    else:                                        # fixed views, so that both runs see the same pairs
+        task = SimCLRTask(enc, X, epochs=1, lr=1e-2, temperature=0.5, views=lambda x: x.flip(-1) * 0.9)
+
+    def spy(optimizer, args, kwargs):
+        if "grads" not in record:
+            record["grads"] = [p.grad.detach().clone() for p in enc.parameters()]
+    task.optimizers["adam"].register_step_pre_hook(spy)
+    log = fit(task, steps=3, batches=EpochBatches(25, 10, seed=1), seed=1, progress=False, log_every=1)
+    return enc, log

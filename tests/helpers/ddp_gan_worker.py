@@ -2,8 +2,8 @@
 
     python -m torch.distributed.run --standalone --nproc_per_node=2 ddp_gan_worker.py OUT MODE
 
-``equal``: the tiny GANs of :mod:`ddp_gan` (every config) and the tiny pix2pix, three
-iterations each; rank 0 writes the final weights, the first gradients and the logs.
+``equal``: the tiny GANs of :mod:`ddp_gan` (every config), the tiny pix2pix and the two
+contrastive tasks, three iterations each; rank 0 writes the final weights, the first gradients and the logs.
 ``course``: the course's own networks (batch norm included) through ``train_gan``: a run of
 four iterations, the same run stopped after two and resumed by new networks, who wrote the
 checkpoints, and ``cached_gan`` through a model store (one entry, written by rank 0)."""
@@ -31,6 +31,10 @@ def equal(out: Path, d) -> None:
                         "ema": run.G_ema.state_dict() if run.G_ema is not None else None}
     G, D, log = ddp_gan.train_pix2pix()
     result["pix2pix"] = {"G": G.state_dict(), "D": D.state_dict(), "log": log}
+    for kind in ("align", "simclr"):
+        rec = {}
+        enc, log = ddp_gan.train_contrastive(kind, rec)
+        result[kind] = {"encoder": enc.state_dict(), "grads": rec["grads"], "log": log}
     torch.save(result, out / f"equal_rank{d.rank}.pt")
 
 
