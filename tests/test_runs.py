@@ -185,3 +185,16 @@ def test_start_sets_threads_and_prints_them(threads, tmp_path, monkeypatch, caps
     runs.start("01_test", profile="course", seed=0)
     assert threads == [2]
     assert "| 2 threads" in capsys.readouterr().out
+
+
+def test_under_torchrun_each_process_picks_its_own_gpu(monkeypatch):
+    import torch
+    from s2i_lib.course.runs import pick_device
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    assert pick_device() == "cuda"
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    monkeypatch.setenv("LOCAL_RANK", "3")
+    assert pick_device() == "cuda:3" and pick_device("cpu") == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device() == "cpu"

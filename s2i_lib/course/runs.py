@@ -131,11 +131,15 @@ def git_commit() -> str:
 
 
 def pick_device(name: str = "auto") -> str:
+    """``name``, or for ``"auto"`` the GPU torch sees (under ``torchrun``, this process's own:
+    ``cuda:<LOCAL_RANK>``, the one DDP wraps the networks on), else the CPU."""
     if name != "auto":
         return name
     try:
         import torch
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        if not torch.cuda.is_available():
+            return "cpu"
+        return f"cuda:{os.environ['LOCAL_RANK']}" if int(os.environ.get("WORLD_SIZE", "1")) > 1 else "cuda"
     except ImportError:
         return "cpu"
 

@@ -73,8 +73,8 @@ class Dist:
         return self.rank == 0
 
     def barrier(self) -> None:
-        if self.active:
-            torch_dist.barrier()
+        if self.active:          # NCCL wants to know the GPU the barrier's tensor goes to
+            torch_dist.barrier(device_ids=[self.local_rank] if self.backend == "nccl" else None)
 
     def device(self) -> torch.device:
         """This process's device: its GPU (``cuda:<local_rank>``) if there are GPUs, else the CPU."""
