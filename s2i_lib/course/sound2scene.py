@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import models, train
+from ..train.engine import device_of
 from .runs import pick_device
 
 
@@ -59,12 +60,6 @@ def simclr_encoder(store, payload: dict, images: torch.Tensor, rows, size, seed:
     return out
 
 
-def _device_of(model) -> torch.device:
-    """Where ``model``'s weights live (the CPU for a module without any)."""
-    p = next(model.parameters(), None)
-    return p.device if p is not None else torch.device("cpu")
-
-
 @torch.no_grad()
 def unit_features(model, X: torch.Tensor, key: str = "features", batch_size: int = 512) -> torch.Tensor:
     """``model(X)[key]`` in batches on the model's device, eval mode, each row scaled to unit
@@ -72,7 +67,7 @@ def unit_features(model, X: torch.Tensor, key: str = "features", batch_size: int
     model = getattr(model, "model", model)
     was = model.training
     model.eval()
-    dev = _device_of(model)
+    dev = device_of(model)
     out = [model(X[i:i + batch_size].to(dev).float())[key].cpu() for i in range(0, len(X), batch_size)]
     model.train(was)
     return F.normalize(torch.cat(out), dim=1)
@@ -214,7 +209,7 @@ class CorrespondenceScore:
         image_encoder, audio_encoder = self.encoders()
         with train.one_thread():                 # the builder runs one of these per core
             v = unit_features(image_encoder, self.frames(clip), "features")
-            a = unit_features(audio_encoder, self.rep(self.windows(clip).to(_device_of(audio_encoder))), "embedding")
+            a = unit_features(audio_encoder, self.rep(self.windows(clip).to(device_of(audio_encoder))), "embedding")
         return (v * a).sum(dim=1).numpy().astype(np.float64)
 
 

@@ -34,12 +34,8 @@ import torch.nn as nn
 from .. import models
 from ..eval import report as ev_report
 from ..eval import scores
+from ..train.engine import device_of
 from .runs import pick_device
-
-
-def _device_of(net: nn.Module) -> torch.device:
-    p = next(net.parameters(), None)
-    return p.device if p is not None else torch.device("cpu")
 
 
 def image_features(trained, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
@@ -138,7 +134,7 @@ def nearest_sound_same_class(mm: nn.Module, image: torch.Tensor, sound: torch.Te
     shares).  The layers run on their own device."""
     labels = np.asarray(labels)
     mm.eval()
-    dev = _device_of(mm)
+    dev = device_of(mm)
     a = mm(image=image.to(dev))[key].cpu().numpy().astype(np.float64)
     b = mm(sound=sound.to(dev))[key].cpu().numpy().astype(np.float64)
     n = len(labels)
@@ -175,14 +171,14 @@ class StackedGANs:
         """What GAN 1 reads for raw sound features ``sound``: the multimodal feature before the
         activation (or the standardised sound feature itself without ``mm``), standardised."""
         z = self.sound_norm(sound)
-        v = self.mm(sound=z.to(_device_of(self.mm)))["pre"].cpu() if self.mm is not None else z
+        v = self.mm(sound=z.to(device_of(self.mm)))["pre"].cpu() if self.mm is not None else z
         return self.cond_norm(v)
 
     @torch.no_grad()
     def image_features(self, sound: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """GAN 1's standardised image features for ``sound`` (N, image_dim)."""
         c = self.condition(sound)
-        size, dev = self.G1.config["size"], _device_of(self.G1)
+        size, dev = self.G1.config["size"], device_of(self.G1)
         out = [models.map_to_vector(self.G1(models.vector_to_map(c[i:i + batch_size].to(dev), size)),
                                     self.image_dim).cpu() for i in range(0, len(c), batch_size)]
         return torch.cat(out) if out else torch.empty(0, self.image_dim)
@@ -190,7 +186,7 @@ class StackedGANs:
     @torch.no_grad()
     def render(self, features: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """GAN 2's images (N, 3, S, S) in [0, 1] for standardised image ``features``."""
-        size, dev = self.G2.config["size"], _device_of(self.G2)
+        size, dev = self.G2.config["size"], device_of(self.G2)
         out = [((self.G2(models.vector_to_map(features[i:i + batch_size].to(dev), size)) + 1) / 2).cpu()
                for i in range(0, len(features), batch_size)]
         return torch.cat(out)

@@ -158,8 +158,10 @@ class Engine:
 
 
 def device_of(model: nn.Module) -> torch.device:
-    """Where ``model``'s weights live (the device its batches are moved to)."""
-    return next(model.parameters()).device
+    """Where ``model``'s weights live (the device its batches are moved to); the CPU for a
+    module without weights."""
+    p = next(model.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
 
 
 def _number(v) -> float:
