@@ -72,6 +72,11 @@ class Dist:
     def is_main(self) -> bool:
         return self.rank == 0
 
+    def shard(self, t: torch.Tensor) -> torch.Tensor:
+        """This process's slice of a global batch ``t`` (``tensor_split``: sizes differ by at
+        most one); all of ``t`` on one process."""
+        return t.tensor_split(self.world)[self.rank] if self.active else t
+
     def barrier(self) -> None:
         if self.active:          # NCCL wants to know the GPU the barrier's tensor goes to
             torch_dist.barrier(device_ids=[self.local_rank] if self.backend == "nccl" else None)
@@ -106,7 +111,7 @@ class ShardedBatches(Batches):
         self.per_epoch = inner.per_epoch
 
     def __call__(self, step: int, generator: torch.Generator) -> torch.Tensor:
-        return self.inner(step, generator).tensor_split(self.dist.world)[self.dist.rank]
+        return self.dist.shard(self.inner(step, generator))
 
 
 def _trainable(m: nn.Module) -> bool:

@@ -228,7 +228,8 @@ def fit(task: Task, *, steps: int, batches: Batches, seed: int = 0, checkpoint: 
 
 
 def _fit(task, steps, batches, seed, checkpoint, checkpoint_every, log_every, callbacks, description, desc,
-         progress, stop_after, d, prec="fp32") -> List[dict]:
+         progress, stop_after, d, prec) -> List[dict]:
+    from .distributed import broadcast_buffers
     per_epoch = batches.per_epoch
     log_every = log_every or per_epoch or max(1, steps)
     checkpoint_every = checkpoint_every or per_epoch or log_every
@@ -249,7 +250,6 @@ def _fit(task, steps, batches, seed, checkpoint, checkpoint_every, log_every, ca
         with _autocast(task, prec):
             values = task.step(idx, eng)
         if d.active:                                     # rank 0's batch-norm statistics everywhere
-            from .distributed import broadcast_buffers
             broadcast_buffers(task.modules.values(), d)
         eng.means.add(values, len(idx))
         eng.step += 1

@@ -179,8 +179,7 @@ class GANTask(Task):
     @staticmethod
     def _mine(t, engine):
         """This process's slice of a global batch (all of it on one process)."""
-        d = engine.dist
-        return t if d is None or not d.active else t.tensor_split(d.world)[d.rank]
+        return t if engine.dist is None else engine.dist.shard(t)
 
     def _batch(self, engine):
         """The iteration's global batch (drawn alike on every process) and this process's
